@@ -1,0 +1,104 @@
+/**
+ * Fix mode's writes: a permission preflight first (all or nothing), then one job patch per job
+ * and one read-modify-write per IAM policy, independent writes in parallel.
+ */
+import type { GoogleClients } from './google/clients'
+import { ApiError, backoffDelay, DEFAULT_RETRY, sleep } from './google/http'
+import type { IamResource } from './google/iam-policy'
+import type { Policy } from './google/types'
+import type { IamGrant, JobPatch, Plan } from './plan'
+
+/** Permission → a predefined role that grants it, for the error a person acts on. */
+const GRANTING_ROLE: Record<string, string> = {
+  'cloudscheduler.jobs.update': 'roles/cloudscheduler.admin',
+  'resourcemanager.projects.setIamPolicy': 'roles/resourcemanager.projectIamAdmin',
+  'cloudfunctions.functions.setIamPolicy': 'roles/cloudfunctions.admin',
+  'run.services.setIamPolicy': 'roles/run.admin',
+  'iam.serviceAccounts.actAs': 'roles/iam.serviceAccountUser'
+}
+
+export interface MissingPermission {
+  resource: string
+  permission: string
+  role: string
+}
+
+export class PreflightError extends Error {
+  constructor(readonly missing: MissingPermission[]) {
+    super(
+      `Fix mode wrote nothing: the caller lacks ${missing.length} permission(s) the repair needs: ` +
+        missing.map(m => `${m.permission} on ${m.resource} (grant ${m.role})`).join('; ')
+    )
+  }
+}
+
+function iamFor(g: GoogleClients, api: IamGrant['api']): IamResource {
+  return api === 'gen1' ? g.functions.gen1Iam : api === 'run' ? g.run.iam : g.projects.iam
+}
+
+/** What the planned writes need: one testIamPermissions per resource, all at once. */
+export async function preflight(g: GoogleClients, p: Plan, project: string): Promise<void> {
+  const checks: { resource: string; permissions: string[]; test: () => Promise<string[]> }[] = []
+  const projectPerms = [
+    ...(p.patches.length ? ['cloudscheduler.jobs.update'] : []),
+    ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
+  ]
+  if (projectPerms.length) checks.push({ resource: `projects/${project}`, permissions: projectPerms, test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms) })
+  for (const gr of p.grants.filter(x => x.api !== 'project')) {
+    const perm = gr.api === 'gen1' ? 'cloudfunctions.functions.setIamPolicy' : 'run.services.setIamPolicy'
+    checks.push({ resource: gr.resource, permissions: [perm], test: () => iamFor(g, gr.api).testIamPermissions(gr.resource, [perm]) })
+  }
+  // Setting a job's token account requires acting as that account.
+  for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
+    checks.push({ resource: `serviceAccounts/${sa}`, permissions: ['iam.serviceAccounts.actAs'], test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs']) })
+  }
+  const held = await Promise.all(checks.map(c => c.test()))
+  const missing = checks.flatMap((c, i) =>
+    c.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: c.resource, permission, role: GRANTING_ROLE[permission] }))
+  )
+  if (missing.length) throw new PreflightError(missing)
+}
+
+/**
+ * Adds members to the role's unconditional binding, keeping every other binding, member and
+ * condition, at policy version 3. Starts from the policy already read (saving a round trip);
+ * a concurrent change (409 ABORTED) re-reads and tries again. Returns the members it added.
+ */
+export async function addToBinding(iam: IamResource, resource: string, role: string, members: string[], known?: Policy): Promise<string[]> {
+  let policy = known ?? (await iam.getIamPolicy(resource))
+  for (let attempt = 0; ; attempt++) {
+    const bindings = (policy.bindings ?? []).map(b => ({ ...b, members: [...(b.members ?? [])] }))
+    let binding = bindings.find(b => b.role === role && !b.condition)
+    const toAdd = members.filter(m => !binding?.members.includes(m))
+    if (!toAdd.length) return []
+    if (!binding) {
+      binding = { role, members: [] }
+      bindings.push(binding)
+    }
+    binding.members.push(...toAdd)
+    try {
+      await iam.setIamPolicy(resource, { ...policy, version: 3, bindings })
+      return toAdd
+    } catch (e) {
+      if (!(e instanceof ApiError && (e.httpStatus === 409 || e.status === 'ABORTED')) || attempt >= 4) throw e
+      await sleep(backoffDelay(attempt, DEFAULT_RETRY))
+      policy = await iam.getIamPolicy(resource)
+    }
+  }
+}
+
+export interface Applied {
+  patched: string[]
+  granted: { resource: string; role: string; members: string[] }[]
+  /** When the last write landed: IAM propagation is measured from here. */
+  at: number
+}
+
+/** Writes the plan. Policies already read by observe are passed in to save their re-read. */
+export async function applyPlan(g: GoogleClients, p: Plan, policies: Record<string, Policy>): Promise<Applied> {
+  const [patched, granted] = await Promise.all([
+    Promise.all(p.patches.map((x: JobPatch) => g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job))),
+    Promise.all(p.grants.map(async gr => ({ resource: gr.resource, role: gr.role, members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource]) })))
+  ])
+  return { patched, granted, at: Date.now() }
+}

@@ -1,0 +1,10 @@
+/** Where each Google API lives: gcloud's override variables first, then the universe's host. */
+
+export type Api = 'CLOUDSCHEDULER' | 'CLOUDFUNCTIONS' | 'RUN' | 'CLOUDRESOURCEMANAGER' | 'IAM' | 'IAMCREDENTIALS' | 'LOGGING' | 'STS'
+
+/** The API's root URL (ending in `/`); clients append the version path, as gcloud does. */
+export function apiRoot(api: Api, universe: string, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`]?.trim()
+  if (override) return override.endsWith('/') ? override : `${override}/`
+  return `https://${api.toLowerCase()}.${universe}/`
+}

@@ -1,0 +1,20 @@
+import { GoogleHttp } from './http'
+import { iamResource, withContext, type IamResource } from './iam-policy'
+import type { CloudFunction } from './types'
+
+/** Cloud Functions: the v2 API reads gen 1 and gen 2 alike; a gen 1 function's IAM lives on v1. */
+export class FunctionsClient {
+  /** The v1 policy: where `roles/cloudfunctions.invoker` of a gen 1 function is granted. */
+  readonly gen1Iam: IamResource
+  /** The v2 function's own policy (for a gen 2 function it does not govern invocation). */
+  readonly gen2Iam: IamResource
+
+  constructor(private readonly http: GoogleHttp) {
+    this.gen1Iam = iamResource(http, 'v1', 'query')
+    this.gen2Iam = iamResource(http, 'v2', 'query')
+  }
+
+  getFunction(name: string): Promise<CloudFunction> {
+    return withContext(`Failed to read function ${name}`, () => this.http.request<CloudFunction>(`v2/${name}`))
+  }
+}

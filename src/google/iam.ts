@@ -1,0 +1,14 @@
+import { GoogleHttp } from './http'
+import { withContext } from './iam-policy'
+
+/** IAM API: permissions the caller holds on a service account (for `iam.serviceAccounts.actAs`). */
+export class IamClient {
+  constructor(private readonly http: GoogleHttp) {}
+
+  async testServiceAccountPermissions(email: string, permissions: string[]): Promise<string[]> {
+    const res = await withContext(`Failed to test permissions on service account ${email}`, () =>
+      this.http.request<{ permissions?: string[] }>(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } })
+    )
+    return res.permissions ?? []
+  }
+}

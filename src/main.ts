@@ -1,0 +1,130 @@
+/**
+ * Wires the steps in their one order: inputs → observe → plan → (preflight, apply) → test run
+ * → report. Each step lives in its own module; this file only connects them.
+ */
+import * as core from '@actions/core'
+import { applyPlan, preflight, type Applied } from './apply'
+import { createTokenSource } from './auth'
+import { createClients, type GoogleClients } from './google/clients'
+import { readSettings, type Settings } from './inputs'
+import { observe, type Observed } from './observe'
+import { hasBlocker, plan as makePlan, type Change, type Plan } from './plan'
+import { explainFailure, jobResult, overallResult, type JobOutcome, type Outcome } from './report/outcome'
+import { publish } from './report/publish'
+import { testRun, type AttemptResult } from './testrun'
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  core.startGroup(name)
+  try {
+    return await fn()
+  } finally {
+    core.endGroup()
+  }
+}
+
+/** The changes that really landed: a member someone else added meanwhile is not ours. */
+function landed(p: Plan, applied: Applied): Change[] {
+  return p.changes.filter(
+    c =>
+      c.kind === 'job.oidc' ||
+      applied.granted.some(gr => gr.resource === c.resource && gr.members.includes((c.after as { member: string }).member))
+  )
+}
+
+function changesOfJob(all: Change[], j: Plan['jobs'][number]): Change[] {
+  return all.filter(
+    c =>
+      c.job === j.job ||
+      (c.kind === 'iam.invoker' && c.resource === j.invokeResource && (c.after as { member: string }).member === `serviceAccount:${j.invoker}`) ||
+      (c.kind === 'iam.service_agent' && !!j.target)
+  )
+}
+
+export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
+  let observed: Observed | undefined
+  let p: Plan | undefined
+  let applied: Applied | undefined
+  let attempts: AttemptResult[] = []
+  let error: string | undefined
+  try {
+    observed = await phase('Read jobs, targets and IAM policies', async () => {
+      const o = await observe(g, s)
+      core.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`)
+      return o
+    })
+    if (!observed.jobs.length) throw new Error(`No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.kind} ${s.target.id}` : ''}; check 'job' and 'location'.`)
+    p = makePlan(observed, s)
+    for (const j of p.jobs) for (const c of j.checks) core.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${j.job.split('/').pop()}: ${c.title}: ${c.found}`)
+
+    const plan = p
+    if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {
+      const obs = observed
+      applied = await phase('Repair', async () => {
+        await preflight(g, plan, obs.project.id)
+        const policies = Object.fromEntries([...Object.values(obs.targets).map(t => [t.invokeResource, t.policy] as const), [`projects/${obs.project.id}`, obs.projectPolicy] as const])
+        const a = await applyPlan(g, plan, policies)
+        core.info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`)
+        return a
+      })
+    }
+
+    if (s.testRun) {
+      const runnable = plan.jobs.filter(j => j.target)
+      const fixedAt = applied?.at
+      attempts = await phase('Test run', () =>
+        testRun(
+          g,
+          runnable.map(j => ({
+            name: j.job,
+            lastAttemptTime: observed!.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
+            retryWhilePropagating: !!applied && changesOfJob(landed(plan, applied), j).length > 0 && !hasBlocker(j)
+          })),
+          { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt, log: m => core.info(m) }
+        )
+      )
+    }
+  } catch (e) {
+    error = message(e)
+  }
+
+  const changes = p ? (s.mode === 'fix' ? (applied ? landed(p, applied) : []) : p.changes) : []
+  const jobs: JobOutcome[] = (p?.jobs ?? []).map(plan => {
+    const attempt = attempts.find(a => a.job === plan.job)
+    const own = changesOfJob(changes, plan)
+    const result = jobResult(s.mode, plan, own, attempt, !!applied)
+    return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined }
+  })
+  return { mode: s.mode, result: overallResult(jobs, error, s.mode, changes.length > 0), jobs, changes, error, applied: !!applied, expectedStatus: s.expectedStatus }
+}
+
+export async function run(): Promise<void> {
+  let s: Settings
+  try {
+    s = readSettings(n => core.getInput(n))
+  } catch (e) {
+    // Bad input fails before any network call.
+    core.setOutput('result', 'failed')
+    core.setFailed(message(e))
+    return
+  }
+  try {
+    const { token, describe } = createTokenSource({
+      universe: s.universe,
+      workloadIdentityProvider: s.workloadIdentityProvider,
+      serviceAccount: s.serviceAccount,
+      getIdToken: aud => core.getIDToken(aud),
+      mask: secret => core.setSecret(secret)
+    })
+    core.info(`Authenticating with ${describe}; mode ${s.mode}`)
+    const g = createClients(token, s.universe, m => core.debug(m()))
+    const outcome = await execute(s, g)
+    await publish(outcome)
+    if (outcome.result === 'drift') core.setFailed('Drift found: run with mode: fix to repair it (see the job summary).')
+    else if (outcome.result === 'failed') core.setFailed(outcome.error ?? 'A job is not set up to pass its test run; see the job summary for the cause and the fix.')
+  } catch (e) {
+    core.setOutput('result', 'failed')
+    core.setFailed(message(e))
+  }
+}

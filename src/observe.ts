@@ -1,0 +1,219 @@
+/**
+ * Reads everything the plan needs — jobs, targets, their policies, the project — with
+ * independent reads in parallel and each target read once however many jobs share it.
+ */
+import type { GoogleClients } from './google/clients'
+import { ApiError } from './google/http'
+import type { CloudFunction, Job, Policy, RunService } from './google/types'
+import type { Settings } from './inputs'
+import { classifyUri, functionName, jobName, locationName, originOf, serviceName, splitName } from './names'
+
+export type TargetKind = 'gen1' | 'gen2' | 'service'
+export type InvokerRole = 'roles/cloudfunctions.invoker' | 'roles/run.invoker'
+
+export interface TargetState {
+  kind: TargetKind
+  /** The function or service a person would name. */
+  name: string
+  /** Where the invoker binding belongs: the gen 1 function, else the Cloud Run service. */
+  invokeResource: string
+  invokerRole: InvokerRole
+  /** `https://REGION-PROJECT.cloudfunctions.net/NAME` for functions. */
+  functionUrl?: string
+  /** The Cloud Run service's `uri` and `urls`. */
+  serviceUrls: string[]
+  customAudiences: string[]
+  /** Raw ingress setting of the function (gen 1) or service. */
+  ingress?: string
+  invokerIamDisabled: boolean
+  policy: Policy
+  /** A gen 2 function's own policy: read only to explain a grant that landed there by mistake. */
+  functionPolicy?: Policy
+}
+
+export interface ObservedJob {
+  name: string
+  job?: Job
+  /** Why the job could not be read. */
+  error?: string
+  /** Key into `targets`. */
+  target?: string
+  /** Why its target could not be resolved. */
+  targetError?: string
+}
+
+export interface Observed {
+  project: { id: string; number: string }
+  projectPolicy: Policy
+  jobs: ObservedJob[]
+  targets: Record<string, TargetState>
+  /** The target named by `function`/`service`, when given. */
+  explicitTarget?: string
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** Reads a function and what invoking it depends on. */
+async function readFunction(g: GoogleClients, name: string): Promise<TargetState> {
+  const fn: CloudFunction = await g.functions.getFunction(name)
+  const functionUrl = fn.url ?? (() => {
+    const { project, location, id } = splitName(name)
+    return `https://${location}-${project}.cloudfunctions.net/${id}`
+  })()
+  if (fn.environment === 'GEN_2') {
+    const serviceRef = fn.serviceConfig?.service
+    if (!serviceRef) throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`)
+    const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`
+    const [svc, policy, functionPolicy] = await Promise.all([
+      g.run.getService(service),
+      g.run.iam.getIamPolicy(service),
+      g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
+    ])
+    return { ...fromService(svc, policy), kind: 'gen2', name, functionUrl, functionPolicy, ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings }
+  }
+  const policy = await g.functions.gen1Iam.getIamPolicy(name)
+  return {
+    kind: 'gen1',
+    name,
+    invokeResource: name,
+    invokerRole: 'roles/cloudfunctions.invoker',
+    functionUrl,
+    serviceUrls: [],
+    customAudiences: [],
+    ingress: fn.serviceConfig?.ingressSettings,
+    invokerIamDisabled: false,
+    policy
+  }
+}
+
+function fromService(svc: RunService, policy: Policy): TargetState {
+  return {
+    kind: 'service',
+    name: svc.name,
+    invokeResource: svc.name,
+    invokerRole: 'roles/run.invoker',
+    serviceUrls: [...new Set([svc.uri, ...(svc.urls ?? [])].filter((u): u is string => !!u))],
+    customAudiences: svc.customAudiences ?? [],
+    ingress: svc.ingress,
+    invokerIamDisabled: svc.invokerIamDisabled === true,
+    policy
+  }
+}
+
+async function readService(g: GoogleClients, name: string): Promise<TargetState> {
+  const [svc, policy] = await Promise.all([g.run.getService(name), g.run.iam.getIamPolicy(name)])
+  return fromService(svc, policy)
+}
+
+/** Memoises target reads by name, so jobs sharing a target cost one read of it. */
+class TargetReader {
+  private readonly byName = new Map<string, Promise<TargetState>>()
+  private servicesInRegion?: Promise<RunService[]>
+
+  constructor(
+    private readonly g: GoogleClients,
+    private readonly settings: Settings
+  ) {}
+
+  function(name: string): Promise<TargetState> {
+    return this.memo(name, () => readFunction(this.g, name))
+  }
+
+  service(name: string): Promise<TargetState> {
+    return this.memo(name, () => readService(this.g, name))
+  }
+
+  /** The Cloud Run service behind a `*.run.app` origin: one listing of the region serves every job. */
+  async serviceByOrigin(origin: string): Promise<TargetState> {
+    const parent = locationName(this.settings.project, this.settings.region)
+    this.servicesInRegion ??= this.g.run.listServices(parent)
+    const svc = (await this.servicesInRegion).find(s => [s.uri, ...(s.urls ?? [])].some(u => u && originOf(u) === origin))
+    if (!svc) throw new Error(`no Cloud Run service in ${parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`)
+    return this.service(svc.name)
+  }
+
+  private memo(name: string, read: () => Promise<TargetState>): Promise<TargetState> {
+    let p = this.byName.get(name)
+    if (!p) {
+      p = read()
+      this.byName.set(name, p)
+    }
+    return p
+  }
+}
+
+/** Which jobs to act on, read or listed. */
+async function readJobs(g: GoogleClients, s: Settings): Promise<ObservedJob[]> {
+  if (s.jobs.kind === 'named') {
+    return Promise.all(
+      s.jobs.ids.map(async id => {
+        const name = jobName({ project: s.project, location: s.location, id })
+        try {
+          return { name, job: await g.scheduler.getJob(name) }
+        } catch (e) {
+          return { name, error: message(e) }
+        }
+      })
+    )
+  }
+  const jobs = await g.scheduler.listJobs(locationName(s.project, s.location))
+  // `*` audits HTTP jobs; Pub/Sub and App Engine targets have no OIDC to check.
+  return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job }))
+}
+
+export async function observe(g: GoogleClients, s: Settings): Promise<Observed> {
+  const reader = new TargetReader(g, s)
+  const explicitName = s.target && (s.target.kind === 'function' ? functionName : serviceName)({ project: s.project, region: s.region, id: s.target.id })
+  const explicit = explicitName ? (s.target!.kind === 'function' ? reader.function(explicitName) : reader.service(explicitName)) : undefined
+  // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
+  explicit?.catch(() => undefined)
+
+  const [project, projectPolicy, jobs] = await Promise.all([
+    g.projects.getProject(s.project),
+    g.projects.iam.getIamPolicy(`projects/${s.project}`),
+    readJobs(g, s)
+  ])
+
+  const targets: Record<string, TargetState> = {}
+  let explicitTarget: string | undefined
+  if (explicit) {
+    const t = await explicit
+    targets[t.invokeResource] = t
+    explicitTarget = t.invokeResource
+  }
+
+  const resolved = await Promise.all(
+    jobs.map(async (o): Promise<ObservedJob> => {
+      if (!o.job?.httpTarget) return o
+      if (explicitTarget) return { ...o, target: explicitTarget }
+      const uri = classifyUri(o.job.httpTarget.uri ?? '')
+      try {
+        let t: TargetState
+        if (uri?.kind === 'function') t = await reader.function(functionName({ project: uri.project, region: uri.region, id: uri.id }))
+        else if (uri?.kind === 'run') t = await reader.serviceByOrigin(uri.origin)
+        else return o // Google APIs and other hosts: the plan explains them
+        targets[t.invokeResource] = t
+        return { ...o, target: t.invokeResource }
+      } catch (e) {
+        return { ...o, targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e) }
+      }
+    })
+  )
+
+  // With only `function`/`service` given, the jobs are those that call it.
+  const selected =
+    s.jobs.kind === 'targeting' && explicitTarget
+      ? resolved.filter(o => o.job?.httpTarget && uriTargets(o.job.httpTarget.uri ?? '', targets[explicitTarget]))
+      : resolved
+
+  return { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget }
+}
+
+/** Whether a job URI calls this target (its function URL, or one of its service's origins). */
+export function uriTargets(uri: string, t: TargetState): boolean {
+  const c = classifyUri(uri)
+  if (!c) return false
+  if (c.kind === 'function') return !!t.functionUrl && c.functionUrl === t.functionUrl
+  if (c.kind === 'run') return t.serviceUrls.some(u => originOf(u) === c.origin)
+  return false
+}

@@ -1,0 +1,328 @@
+/**
+ * The planner: observed state in, checks and intended changes out, no I/O. Verify mode is
+ * this plan with no writer; fix mode hands its changes to apply.ts.
+ */
+import type { Binding, Job, Policy } from './google/types'
+import type { Settings } from './inputs'
+import { classifyUri, originOf, schedulerServiceAgent } from './names'
+import type { InvokerRole, Observed, ObservedJob, TargetState } from './observe'
+import { uriTargets } from './observe'
+
+export type CheckId =
+  | 'job.read'
+  | 'job.type'
+  | 'job.state'
+  | 'job.uri'
+  | 'target.ingress'
+  | 'job.token'
+  | 'job.service_account'
+  | 'job.audience'
+  | 'iam.invoker'
+  | 'iam.service_agent'
+
+export type Severity = 'ok' | 'warning' | 'error'
+
+/** One line of the report: what was checked, found, expected, and how to mend it. */
+export interface Check {
+  id: CheckId
+  title: string
+  severity: Severity
+  found: string
+  expected: string
+  /** The exact fix a person could apply (role, resource, gcloud command). */
+  remedy?: string
+  /** Fix mode cannot repair it; it fails the run. */
+  blocker?: boolean
+  /** Fix mode repairs it with this change kind. */
+  fixedBy?: ChangeKind
+}
+
+export type ChangeKind = 'job.oidc' | 'iam.invoker' | 'iam.service_agent'
+
+export interface Change {
+  job: string
+  resource: string
+  kind: ChangeKind
+  before: unknown
+  after: unknown
+}
+
+export interface JobPatch {
+  job: string
+  oidcToken: { serviceAccountEmail: string; audience: string }
+  updateMask: string[]
+}
+
+/** Members to add to one role's unconditional binding on one resource. */
+export interface IamGrant {
+  resource: string
+  api: 'gen1' | 'run' | 'project'
+  role: string
+  members: string[]
+}
+
+export interface JobPlan {
+  job: string
+  target?: string
+  targetKind?: TargetState['kind']
+  /** Where its invoker binding belongs. */
+  invokeResource?: string
+  audience?: string
+  invoker?: string
+  checks: Check[]
+}
+
+export interface Plan {
+  jobs: JobPlan[]
+  changes: Change[]
+  patches: JobPatch[]
+  grants: IamGrant[]
+}
+
+export const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent'
+const OIDC_FIELDS = { serviceAccountEmail: 'httpTarget.oidcToken.serviceAccountEmail', audience: 'httpTarget.oidcToken.audience' } as const
+
+const ok = (id: CheckId, title: string, found: string, expected = found): Check => ({ id, title, severity: 'ok', found, expected })
+
+/** Members that hold `role` on a policy through an unconditional binding. */
+export function holders(policy: Policy | undefined, role: string): Set<string> {
+  const out = new Set<string>()
+  for (const b of policy?.bindings ?? []) if (b.role === role && !b.condition) for (const m of b.members ?? []) out.add(m)
+  return out
+}
+
+const conditionalHolders = (policy: Policy | undefined, role: string): Set<string> =>
+  new Set((policy?.bindings ?? []).filter((b: Binding) => b.role === role && b.condition).flatMap(b => b.members ?? []))
+
+/** The audiences a target accepts: gen 1 its function URL; Cloud Run its URL origins, custom audiences, a gen 2 function's URL. */
+export function acceptedAudiences(t: TargetState): string[] {
+  if (t.kind === 'gen1') return t.functionUrl ? [t.functionUrl] : []
+  return [...new Set([...t.serviceUrls.map(originOf), ...t.customAudiences, ...(t.kind === 'gen2' && t.functionUrl ? [t.functionUrl] : [])])]
+}
+
+/** The audience a job should carry when the `audience` input is empty (contract: "Default audience"). */
+export function defaultAudience(uri: string, t: TargetState, current: string | undefined): string {
+  if (current && t.kind !== 'gen1' && t.customAudiences.includes(current)) return current
+  const c = classifyUri(uri)
+  if (c?.kind === 'function' && t.functionUrl && c.functionUrl === t.functionUrl) return t.functionUrl
+  if (c?.kind === 'run' && t.serviceUrls.some(u => originOf(u) === c.origin)) return c.origin
+  return t.kind === 'gen1' ? (t.functionUrl ?? '') : originOf(t.serviceUrls[0] ?? t.functionUrl ?? '')
+}
+
+const blocksScheduler = (ingress: string | undefined): boolean =>
+  !!ingress && ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'].includes(ingress)
+
+function shortJob(name: string): { id: string; location: string; project: string } {
+  const [, project, , location, , id] = name.split('/')
+  return { id, location, project }
+}
+
+function updateCommand(jobName: string, sa: string, audience: string): string {
+  const j = shortJob(jobName)
+  return `gcloud scheduler jobs update http ${j.id} --project ${j.project} --location ${j.location} --oidc-service-account-email ${sa} --oidc-token-audience ${audience}`
+}
+
+function grantCommand(t: TargetState, member: string): string {
+  const [, project, , region, , id] = t.invokeResource.split('/')
+  return t.invokerRole === 'roles/cloudfunctions.invoker'
+    ? `gcloud functions add-iam-policy-binding ${id} --project ${project} --region ${region} --no-gen2 --role roles/cloudfunctions.invoker --member ${member}`
+    : `gcloud run services add-iam-policy-binding ${id} --project ${project} --region ${region} --role roles/run.invoker --member ${member}`
+}
+
+/** Plans one job: every check, and the patch it needs if any. */
+function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPlan; patch?: JobPatch; grant?: { t: TargetState; member: string } } {
+  const checks: Check[] = []
+  const plan: JobPlan = { job: o.name, checks }
+  if (!o.job) {
+    checks.push({ id: 'job.read', title: 'Job exists', severity: 'error', found: o.error ?? 'not readable', expected: 'a readable Cloud Scheduler job', blocker: true, remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.` })
+    return { plan }
+  }
+  const job: Job = o.job
+  const http = job.httpTarget
+  if (!http) {
+    checks.push({ id: 'job.type', title: 'HTTP target', severity: 'error', found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target', expected: 'an HTTP job', blocker: true, remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.' })
+    return { plan }
+  }
+  checks.push(ok('job.type', 'HTTP target', `${http.httpMethod ?? 'POST'} ${http.uri}`))
+
+  const state = job.state ?? 'STATE_UNSPECIFIED'
+  if (state === 'ENABLED') checks.push(ok('job.state', 'Job state', state))
+  else if (state === 'UPDATE_FAILED') checks.push({ id: 'job.state', title: 'Job state', severity: 'error', found: state, expected: 'ENABLED', blocker: true, remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.` })
+  else checks.push({ id: 'job.state', title: 'Job state', severity: 'warning', found: state, expected: 'ENABLED', remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}` })
+
+  const uri = http.uri ?? ''
+  const c = classifyUri(uri)
+  if (c?.kind === 'google-api') {
+    // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
+    if (http.oidcToken) {
+      checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'OIDC token', expected: `OAuth token (the target ${c.host} is a Google API)`, blocker: true, remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}` })
+    } else {
+      checks.push(ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'))
+    }
+    return { plan }
+  }
+
+  const t = o.target ? observed.targets[o.target] : undefined
+  if (!t) {
+    checks.push({ id: 'job.uri', title: 'URI target', severity: 'error', found: uri, expected: 'a Cloud Functions or Cloud Run URL', blocker: true, remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call." })
+    return { plan }
+  }
+  plan.target = t.name
+  plan.targetKind = t.kind
+  plan.invokeResource = t.invokeResource
+  if (uriTargets(uri, t)) checks.push(ok('job.uri', 'URI target', uri, `a URL of ${t.name}`))
+  else {
+    const alt = t.functionUrl ?? t.serviceUrls[0]
+    checks.push({ id: 'job.uri', title: 'URI target', severity: 'error', found: uri, expected: `a URL of ${t.name} (${alt})`, blocker: true, remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}` })
+  }
+
+  if (blocksScheduler(t.ingress)) {
+    checks.push({ id: 'target.ingress', title: 'Ingress', severity: 'error', found: t.ingress!, expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL', blocker: true, remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}` })
+  } else checks.push(ok('target.ingress', 'Ingress', t.ingress ?? 'all'))
+
+  // Invoker account: the input, else the job's current token account.
+  const current = http.oidcToken
+  const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail
+  const accepted = acceptedAudiences(t)
+  const effectiveAudience = current ? current.audience || uri : undefined
+  let audience: string
+  if (s.audience) audience = s.audience
+  else if (current && effectiveAudience && accepted.includes(effectiveAudience)) audience = current.audience ?? ''
+  else audience = defaultAudience(uri, t, current?.audience)
+  plan.audience = audience || uri
+  plan.invoker = invoker
+
+  if (current) checks.push(ok('job.token', 'Token type', 'OIDC token'))
+  else if (http.oauthToken) checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'OAuth token', expected: 'OIDC token', fixedBy: 'job.oidc', remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() })
+  else checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'no token', expected: 'OIDC token', fixedBy: 'job.oidc', remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() })
+
+  if (!invoker) {
+    checks.push({ id: 'job.service_account', title: 'Invoker account', severity: 'error', found: 'none', expected: 'a service account', blocker: true, remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as." })
+  } else if (current?.serviceAccountEmail === invoker) checks.push(ok('job.service_account', 'Invoker account', invoker))
+  else checks.push({ id: 'job.service_account', title: 'Invoker account', severity: 'error', found: current?.serviceAccountEmail ?? 'none', expected: invoker, fixedBy: 'job.oidc', remedy: updateCommand(o.name, invoker, audience) })
+
+  // Audience: what the token would carry today vs what the target accepts.
+  const wantedAudience = s.audience ?? audience
+  const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind !== 'gen1' && t.customAudiences.includes(s.audience))
+  if (!audienceAcceptable) {
+    const why = t.kind === 'gen1' ? `a gen 1 function accepts only its URL ${t.functionUrl}` : `Cloud Run accepts only ${accepted.join(', ')} (no path, no query)`
+    checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: wantedAudience, expected: accepted[0] ?? '', blocker: true, remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.` })
+  } else if (current && (current.audience ?? '') === audience) {
+    checks.push(ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri))
+  } else if (current) {
+    const found = current.audience || `(empty: defaults to the URI ${uri})`
+    const why = current.audience || !accepted.includes(uri) ? (t.kind === 'gen1' ? 'a gen 1 function accepts only its URL' : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience') : 'set explicitly'
+    checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found, expected: audience, fixedBy: 'job.oidc', remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() })
+  } else {
+    checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' })
+  }
+
+  let patch: JobPatch | undefined
+  if (invoker && audienceAcceptable && (current?.serviceAccountEmail !== invoker || (current?.audience ?? '') !== audience || !current)) {
+    const updateMask = !current
+      ? [OIDC_FIELDS.serviceAccountEmail, OIDC_FIELDS.audience]
+      : [
+          ...(current.serviceAccountEmail !== invoker ? [OIDC_FIELDS.serviceAccountEmail] : []),
+          ...((current.audience ?? '') !== audience ? [OIDC_FIELDS.audience] : [])
+        ]
+    patch = { job: o.name, oidcToken: { serviceAccountEmail: invoker, audience }, updateMask }
+  }
+
+  let grant: { t: TargetState; member: string } | undefined
+  if (invoker) {
+    const member = `serviceAccount:${invoker}`
+    const check = invokerCheck(t, member, observed.projectPolicy, observed.project.number)
+    checks.push(check)
+    if (check.fixedBy) grant = { t, member }
+  }
+  return { plan, patch, grant }
+}
+
+/** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
+function invokerCheck(t: TargetState, member: string, projectPolicy: Policy, projectNumber: string): Check {
+  const role: InvokerRole = t.invokerRole
+  const title = 'Invoker role'
+  const expected = `${role} for ${member} on ${t.invokeResource}`
+  if (t.invokerIamDisabled) return ok('iam.invoker', title, 'invoker IAM check disabled (public service)', expected)
+  const onResource = holders(t.policy, role)
+  if (onResource.has('allUsers')) return ok('iam.invoker', title, `${role} granted to allUsers (public)`, expected)
+  if (onResource.has(member)) return ok('iam.invoker', title, `${role} on the ${t.kind === 'gen1' ? 'function' : 'service'}`, expected)
+  if (holders(projectPolicy, role).has(member)) return ok('iam.invoker', title, `${role} on the project (inherited)`, expected)
+
+  // Explain the near misses the classic manual fix produces.
+  const notes: string[] = []
+  if (t.kind === 'gen2' && holders(t.functionPolicy, 'roles/cloudfunctions.invoker').has(member)) notes.push('roles/cloudfunctions.invoker on the gen 2 function, which does not govern invocation (Cloud Run checks roles/run.invoker on the service)')
+  const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`
+  if (onResource.has(agent) || holders(projectPolicy, role).has(agent)) notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`)
+  if (conditionalHolders(t.policy, role).has(member)) notes.push(`${role} only in a conditional binding`)
+  const other = [...onResource].filter(m => m !== member && m !== agent)
+  if (other.length) notes.push(`${role} held by ${other.join(', ')} only`)
+  const otherRole = t.invokerRole === 'roles/run.invoker' ? 'roles/cloudfunctions.invoker' : 'roles/run.invoker'
+  if (holders(t.policy, otherRole).has(member)) notes.push(`${otherRole} on the target, the wrong role for a ${t.kind === 'gen1' ? 'gen 1 function' : 'Cloud Run service'}`)
+  return {
+    id: 'iam.invoker',
+    title,
+    severity: 'error',
+    found: notes.length ? notes.join('; ') : 'missing',
+    expected,
+    fixedBy: 'iam.invoker',
+    remedy: `Without it the target answers 403. ${grantCommand(t, member)}`
+  }
+}
+
+function serviceAgentCheck(observed: Observed): Check {
+  const agent = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`
+  const expected = `${SERVICE_AGENT_ROLE} for ${agent} on projects/${observed.project.id}`
+  if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent)) return ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected)
+  return {
+    id: 'iam.service_agent',
+    title: 'Scheduler service agent',
+    severity: 'error',
+    found: 'missing',
+    expected,
+    fixedBy: 'iam.service_agent',
+    remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. gcloud projects add-iam-policy-binding ${observed.project.id} --member ${agent} --role ${SERVICE_AGENT_ROLE}`
+  }
+}
+
+export function plan(observed: Observed, s: Settings): Plan {
+  const jobs: JobPlan[] = []
+  const patches: JobPatch[] = []
+  const changes: Change[] = []
+  const grants = new Map<string, IamGrant>()
+
+  const agentCheck = s.checkServiceAgent ? serviceAgentCheck(observed) : undefined
+  for (const o of observed.jobs) {
+    const r = planJob(o, observed, s)
+    if (agentCheck && o.job?.httpTarget && r.plan.target) r.plan.checks.push(agentCheck)
+    jobs.push(r.plan)
+    if (r.patch) {
+      patches.push(r.patch)
+      const before = o.job?.httpTarget?.oidcToken
+      changes.push({ job: o.name, resource: o.name, kind: 'job.oidc', before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null, after: r.patch.oidcToken })
+    }
+    if (r.grant) {
+      const { t, member } = r.grant
+      const g = grants.get(t.invokeResource) ?? { resource: t.invokeResource, api: t.kind === 'gen1' ? 'gen1' : 'run', role: t.invokerRole, members: [] }
+      grants.set(t.invokeResource, g)
+      if (!g.members.includes(member)) {
+        g.members.push(member)
+        // A shared target gets one change per member, attributed to the first job that needs it.
+        changes.push({ job: o.name, resource: t.invokeResource, kind: 'iam.invoker', before: null, after: { role: t.invokerRole, member } })
+      }
+    }
+  }
+  const firstHttpJob = jobs.find(j => j.target)
+  if (agentCheck?.fixedBy && firstHttpJob) {
+    const resource = `projects/${observed.project.id}`
+    const member = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`
+    grants.set(resource, { resource, api: 'project', role: SERVICE_AGENT_ROLE, members: [member] })
+    changes.push({ job: firstHttpJob.job, resource, kind: 'iam.service_agent', before: null, after: { role: SERVICE_AGENT_ROLE, member } })
+  }
+  return { jobs, changes, patches, grants: [...grants.values()] }
+}
+
+/** Whether a job has anything that fails the run outright. */
+export const hasBlocker = (j: JobPlan): boolean => j.checks.some(c => c.severity === 'error' && c.blocker)
+/** Whether a job has drift that fix mode would repair. */
+export const hasDrift = (j: JobPlan): boolean => j.checks.some(c => c.severity === 'error' && c.fixedBy)

@@ -1,0 +1,60 @@
+/** The report as markdown: the job summary and the PR comment say the same thing. */
+import type { Check } from '../plan'
+import type { JobOutcome, Outcome } from './outcome'
+import { rpcName } from '../testrun'
+
+const ICON: Record<string, string> = { ok: '✅', warning: '⚠️', error: '❌' }
+const RESULT_LINE: Record<string, string> = {
+  ok: '✅ **ok**: every job is set up right and its test attempt passed.',
+  fixed: '🔧 **fixed**: drift was repaired and the test attempts passed.',
+  drift: '⚠️ **drift**: something is set up wrong; run with `mode: fix` to repair it.',
+  failed: '❌ **failed**'
+}
+
+const cell = (s: string | undefined): string => (s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
+function action(c: Check, o: Outcome, j: JobOutcome): string {
+  if (c.severity === 'ok') return '—'
+  if (c.blocker) return 'cannot be fixed by the action'
+  if (!c.fixedBy) return '—'
+  const done = j.changes.some(ch => ch.kind === c.fixedBy) || (c.fixedBy === 'iam.service_agent' && o.changes.some(ch => ch.kind === c.fixedBy))
+  if (o.mode === 'fix') return o.applied && done ? `fixed (${c.fixedBy})` : o.applied ? 'already in place' : 'not fixed (nothing written)'
+  return `mode: fix would repair (${c.fixedBy})`
+}
+
+export function testLine(j: JobOutcome, expected: number): string {
+  const a = j.attempt
+  if (!a) return 'Test run: not run.'
+  if (a.error) return `Test run: ❌ ${a.error}.`
+  const status = a.httpStatus ? `HTTP ${a.httpStatus}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`
+  const how = a.inferred ? ' (inferred from the job status: the execution log entry was not available)' : ' (from the execution log)'
+  const parts = [`Test run: ${a.passed ? '✅' : '❌'} ${status}${how}, expected ${expected}`]
+  if (a.latencyMs !== undefined) parts.push(`attempt seen ${(a.latencyMs / 1000).toFixed(1)} s after jobs.run`)
+  if (a.runs > 1) parts.push(`${a.runs} runs`)
+  if (a.propagationMs !== undefined) parts.push(`IAM propagation took ${(a.propagationMs / 1000).toFixed(1)} s`)
+  let line = parts.join('; ') + '.'
+  if (a.debugInfo) line += ` Scheduler says: \`${a.debugInfo}\`.`
+  if (j.explanation) line += ` Cause: ${j.explanation}.`
+  return line
+}
+
+export function renderMarkdown(o: Outcome): string {
+  const out: string[] = [`## Cloud Scheduler OIDC check (${o.mode})`, '', RESULT_LINE[o.result] + (o.result === 'failed' && o.error ? ` ${o.error}` : '')]
+  for (const j of o.jobs) {
+    out.push('', `### \`${j.plan.job.split('/').pop()}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '')
+    out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|')
+    for (const c of j.plan.checks) out.push(`| ${ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`)
+    out.push('', testLine(j, o.expectedStatus))
+    const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy)
+    if (remedies.length) {
+      out.push('', '<details><summary>How to fix by hand</summary>', '')
+      for (const c of remedies) out.push(`- **${c.title}**: ${c.remedy}`)
+      out.push('', '</details>')
+    }
+  }
+  if (o.changes.length) {
+    out.push('', o.mode === 'fix' ? '### Changes made' : '### Changes `mode: fix` would make', '')
+    for (const c of o.changes) out.push(`- \`${c.kind}\` on \`${c.resource}\`: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)
+  }
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,46 @@
+/** Puts the outcome where GitHub shows it: outputs, annotations and the job summary. */
+import * as core from '@actions/core'
+import { renderMarkdown } from './markdown'
+import type { Outcome } from './outcome'
+
+export function outputs(o: Outcome): Record<string, string> {
+  const first = o.jobs[0]?.attempt
+  return {
+    result: o.result,
+    changes: JSON.stringify(o.changes),
+    http_status: first?.httpStatus ? String(first.httpStatus) : '',
+    jobs: JSON.stringify(
+      o.jobs.map(j => ({
+        job: j.plan.job,
+        target: j.plan.target ?? null,
+        audience: j.plan.audience ?? null,
+        invoker_service_account: j.plan.invoker ?? null,
+        findings: j.plan.checks
+          .filter(c => c.severity !== 'ok')
+          .map(c => ({ check: c.id, severity: c.severity, found: c.found, expected: c.expected, remedy: c.remedy ?? null, fixable: !!c.fixedBy && !c.blocker })),
+        http_status: j.attempt?.httpStatus ?? null,
+        result: j.result
+      }))
+    )
+  }
+}
+
+export async function publish(o: Outcome): Promise<string> {
+  for (const [k, v] of Object.entries(outputs(o))) core.setOutput(k, v)
+  for (const j of o.jobs) {
+    const id = j.plan.job.split('/').pop()
+    for (const c of j.plan.checks) {
+      if (c.severity === 'ok') continue
+      const text = `${id}: ${c.title}: found ${c.found}, expected ${c.expected}.${c.remedy ? ' ' + c.remedy : ''}`
+      const props = { title: `${id}: ${c.title}` }
+      // In fix mode a repaired check is no longer an error: say it as a notice.
+      if (c.severity === 'warning') core.warning(text, props)
+      else if (o.mode === 'fix' && o.applied && c.fixedBy && !c.blocker) core.notice(`${text} (fixed)`, props)
+      else core.error(text, props)
+    }
+    if (j.attempt && !j.attempt.passed) core.error(`${id}: test attempt ${j.attempt.error ?? `returned ${j.attempt.httpStatus ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`, { title: `${id}: test run` })
+  }
+  const md = renderMarkdown(o)
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(md).write()
+  return md
+}

@@ -1,0 +1,204 @@
+/**
+ * Test runs: trigger each job, detect its attempt by reading the job (cheap), then learn the
+ * attempt's exact HTTP status from the Scheduler execution log, which lags behind. All jobs of
+ * a run share one log query per poll, well inside Logging's 60 reads per minute.
+ */
+import type { GoogleClients } from './google/clients'
+import { ApiError, sleep } from './google/http'
+import type { LogEntry } from './google/types'
+import { splitName } from './names'
+
+export interface AttemptResult {
+  job: string
+  /** Exact status from the log, or inferred from the job's status code. */
+  httpStatus?: number
+  inferred: boolean
+  /** The job's google.rpc code for the attempt, when it failed. */
+  rpcCode?: number
+  message?: string
+  /** Scheduler's debugInfo from the log (e.g. URL_ERROR-ERROR_AUTHENTICATION). */
+  debugInfo?: string
+  /** From `jobs.run` to the attempt being seen on the job. */
+  latencyMs?: number
+  runs: number
+  /** After a fix: from the last write to the first passing attempt. */
+  propagationMs?: number
+  passed: boolean
+  error?: string
+}
+
+export interface TestRunJob {
+  name: string
+  /** lastAttemptTime before the run: the attempt is the one that moves it. */
+  lastAttemptTime?: string
+  /** Re-run on 401/403 while IAM propagates (only right after a fix nothing else explains). */
+  retryWhilePropagating: boolean
+}
+
+export interface TestRunOptions {
+  project: string
+  expectedStatus: number
+  timeoutMs: number
+  /** When the fix's last write landed. */
+  fixedAt?: number
+  log?: (message: string) => void
+  /** Poll cadence (tests shorten it). */
+  jobPollMs?: number
+  logPollMs?: number
+  /** How long to wait for the log entry once the attempt is seen. */
+  logWaitMs?: number
+}
+
+const RPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 13: 500, 14: 503, 16: 401 }
+const RPC_NAMES: Record<number, string> = { 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' }
+export const rpcName = (code: number): string => RPC_NAMES[code] ?? `code ${code}`
+
+/** The HTTP status a job's google.rpc.Status implies; undefined when it is too coarse (UNKNOWN). */
+export function httpFromRpc(code: number | undefined): number | undefined {
+  if (!code) return 200
+  return RPC_TO_HTTP[code]
+}
+
+const FINISHED = 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished'
+
+interface Waiter {
+  jobId: string
+  location: string
+  /** Server time of the attempt start: its AttemptFinished entry is at or after it. */
+  since: string
+  resolve: (e: LogEntry | undefined) => void
+  deadline: number
+}
+
+/** One poller per run: a single entries:list serves every job waiting for its entry. */
+export class LogWatcher {
+  private waiters: Waiter[] = []
+  private running = false
+  unavailable?: string
+
+  constructor(
+    private readonly g: GoogleClients,
+    private readonly project: string,
+    private readonly pollMs: number,
+    private readonly log: (m: string) => void
+  ) {}
+
+  wait(jobName: string, since: string, deadline: number): Promise<LogEntry | undefined> {
+    if (this.unavailable) return Promise.resolve(undefined)
+    const { id, location } = splitName(jobName)
+    return new Promise(resolve => {
+      this.waiters.push({ jobId: id, location, since, resolve, deadline })
+      if (!this.running) void this.loop()
+    })
+  }
+
+  private filter(): string {
+    const since = this.waiters.map(w => w.since).sort((a, b) => Date.parse(a) - Date.parse(b))[0]
+    const locations = [...new Set(this.waiters.map(w => w.location))]
+    // Logging filters are capped at 20k characters: name jobs only while the list stays short.
+    const ids = [...new Set(this.waiters.map(w => w.jobId))]
+    const scope = ids.length <= 50 ? `(${ids.map(i => `resource.labels.job_id="${i}"`).join(' OR ')})` : `(${locations.map(l => `resource.labels.location="${l}"`).join(' OR ')})`
+    return [
+      `logName="projects/${this.project}/logs/cloudscheduler.googleapis.com%2Fexecutions"`,
+      'resource.type="cloud_scheduler_job"',
+      `jsonPayload.@type="${FINISHED}"`,
+      `timestamp>="${since}"`,
+      scope
+    ].join(' AND ')
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true
+    try {
+      while (this.waiters.length) {
+        let entries: LogEntry[] = []
+        try {
+          entries = await this.g.logging.listEntries({ resourceNames: [`projects/${this.project}`], filter: this.filter(), orderBy: 'timestamp desc', pageSize: 1000 })
+        } catch (e) {
+          if (e instanceof ApiError && e.httpStatus === 429) {
+            this.log('Cloud Logging read quota reached; backing off')
+          } else {
+            // No logging.logEntries.list (roles/logging.viewer) or Logging down: fall back to the job status.
+            this.unavailable = e instanceof Error ? e.message : String(e)
+            this.log(`Cannot read the execution log (${this.unavailable}); HTTP statuses will be inferred from the job status`)
+            for (const w of this.waiters) w.resolve(undefined)
+            this.waiters = []
+            return
+          }
+        }
+        const now = Date.now()
+        this.waiters = this.waiters.filter(w => {
+          const hit = entries.find(e => e.resource?.labels?.job_id === w.jobId && e.resource?.labels?.location === w.location && Date.parse(e.timestamp ?? '') >= Date.parse(w.since))
+          if (hit || now >= w.deadline) {
+            w.resolve(hit)
+            return false
+          }
+          return true
+        })
+        if (this.waiters.length) await sleep(this.pollMs)
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}
+
+/** Runs every job concurrently; `timeoutMs` bounds the whole phase. */
+export async function testRun(g: GoogleClients, jobs: TestRunJob[], o: TestRunOptions): Promise<AttemptResult[]> {
+  const log = o.log ?? (() => {})
+  const deadline = Date.now() + o.timeoutMs
+  const watcher = new LogWatcher(g, o.project, o.logPollMs ?? 2500, log)
+  return Promise.all(jobs.map(j => runOne(g, j, o, deadline, watcher, log)))
+}
+
+async function runOne(g: GoogleClients, j: TestRunJob, o: TestRunOptions, deadline: number, watcher: LogWatcher, log: (m: string) => void): Promise<AttemptResult> {
+  const result: AttemptResult = { job: j.name, inferred: false, runs: 0, passed: false }
+  let previous = j.lastAttemptTime
+  for (let retry = 0; ; retry++) {
+    result.runs++
+    const started = Date.now()
+    try {
+      await g.scheduler.runJob(j.name)
+    } catch (e) {
+      result.error = e instanceof Error ? e.message : String(e)
+      return result
+    }
+    // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.
+    let job = await g.scheduler.getJob(j.name)
+    let poll = o.jobPollMs ?? 500
+    while (!job.lastAttemptTime || job.lastAttemptTime === previous) {
+      if (Date.now() + poll > deadline) {
+        result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`
+        return result
+      }
+      await sleep(poll)
+      poll = Math.min(poll * 1.5, 3000)
+      job = await g.scheduler.getJob(j.name)
+    }
+    previous = job.lastAttemptTime
+    result.latencyMs = Date.now() - started
+    result.rpcCode = job.status?.code || undefined
+    result.message = job.status?.message
+
+    const entry = await watcher.wait(j.name, job.lastAttemptTime, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000)))
+    if (entry?.httpRequest?.status) {
+      result.httpStatus = entry.httpRequest.status
+      result.inferred = false
+      result.debugInfo = entry.jsonPayload?.debugInfo
+    } else {
+      result.httpStatus = httpFromRpc(result.rpcCode)
+      result.inferred = true
+      result.debugInfo = undefined
+    }
+    result.passed = result.httpStatus === o.expectedStatus
+    if (result.passed) {
+      if (o.fixedAt !== undefined && retry > 0) result.propagationMs = Date.now() - o.fixedAt
+      return result
+    }
+    const authFailure = result.httpStatus === 401 || result.httpStatus === 403
+    const backoff = Math.min(2000 * 2 ** retry, 15000)
+    if (!j.retryWhilePropagating || !authFailure || Date.now() + backoff > deadline) return result
+    log(`${splitName(j.name).id}: attempt returned ${result.httpStatus}; IAM changes take time to propagate, re-running in ${Math.round(backoff / 1000)} s`)
+    await sleep(backoff)
+  }
+}
