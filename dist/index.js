@@ -47808,14 +47808,22 @@ async function preflight(g, p, project) {
         ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
     ];
     if (projectPerms.length)
-        checks.push({ resource: `projects/${project}`, permissions: projectPerms, test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms) });
+        checks.push({
+            resource: `projects/${project}`,
+            permissions: projectPerms,
+            test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms)
+        });
     for (const gr of p.grants.filter(x => x.api !== 'project')) {
         const perm = gr.api === 'gen1' ? 'cloudfunctions.functions.setIamPolicy' : 'run.services.setIamPolicy';
         checks.push({ resource: gr.resource, permissions: [perm], test: () => iamFor(g, gr.api).testIamPermissions(gr.resource, [perm]) });
     }
     // Setting a job's token account requires acting as that account.
     for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
-        checks.push({ resource: `serviceAccounts/${sa}`, permissions: ['iam.serviceAccounts.actAs'], test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs']) });
+        checks.push({
+            resource: `serviceAccounts/${sa}`,
+            permissions: ['iam.serviceAccounts.actAs'],
+            test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs'])
+        });
     }
     const held = await Promise.all(checks.map(c => c.test()));
     const missing = checks.flatMap((c, i) => c.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: c.resource, permission, role: GRANTING_ROLE[permission] })));
@@ -47856,7 +47864,11 @@ async function addToBinding(iam, resource, role, members, known) {
 async function applyPlan(g, p, policies) {
     const [patched, granted] = await Promise.all([
         Promise.all(p.patches.map((x) => g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job))),
-        Promise.all(p.grants.map(async (gr) => ({ resource: gr.resource, role: gr.role, members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource]) })))
+        Promise.all(p.grants.map(async (gr) => ({
+            resource: gr.resource,
+            role: gr.role,
+            members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource])
+        })))
     ]);
     return { patched, granted, at: Date.now() };
 }
@@ -47888,6 +47900,14 @@ class AuthError extends Error {
 /** Caches nothing itself: the google-auth-library clients refresh tokens before they expire. */
 function createTokenSource(opts) {
     const env = opts.env ?? process.env;
+    // Mask each distinct token once: the runner keeps masking it for the rest of the job.
+    const masked = new Set();
+    const mask = (secret) => {
+        if (!masked.has(secret)) {
+            masked.add(secret);
+            opts.mask(secret);
+        }
+    };
     let client;
     let describe;
     if (opts.workloadIdentityProvider) {
@@ -47909,14 +47929,16 @@ function createTokenSource(opts) {
             subject_token_supplier: {
                 getSubjectToken: async () => {
                     const idToken = await opts.getIdToken(`https://iam.${opts.universe}/${provider}`);
-                    opts.mask(idToken);
+                    mask(idToken);
                     return idToken;
                 }
             }
         });
     }
     else {
-        describe = env.GOOGLE_APPLICATION_CREDENTIALS ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})` : 'application default credentials';
+        describe = env.GOOGLE_APPLICATION_CREDENTIALS
+            ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})`
+            : 'application default credentials';
         client = new src.GoogleAuth({ scopes: SCOPES }).getClient();
     }
     const token = async () => {
@@ -47929,7 +47951,7 @@ function createTokenSource(opts) {
         }
         if (!res.token)
             throw new AuthError(`No access token from ${describe}.`);
-        opts.mask(res.token);
+        mask(res.token);
         return res.token;
     };
     return { token, describe };
@@ -47942,7 +47964,9 @@ function explainAuthFailure(e, opts) {
         const sa = opts.serviceAccount;
         if (/generateAccessToken|impersonat/i.test(msg) || (status === 403 && !/token exchange|sts/i.test(msg))) {
             const m = /projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)/.exec(opts.workloadIdentityProvider);
-            const principal = m ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/OWNER/REPO` : 'the workload identity principal';
+            const principal = m
+                ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/OWNER/REPO`
+                : 'the workload identity principal';
             return new AuthError(`Impersonating ${sa} was refused (${msg}). Grant ${principal} roles/iam.workloadIdentityUser on ${sa}: ` +
                 `gcloud iam service-accounts add-iam-policy-binding ${sa} --role roles/iam.workloadIdentityUser --member "${principal}"`);
         }
@@ -48314,11 +48338,7 @@ function readSettings(getInput, env = process.env) {
     if (fnValue && svcValue) {
         throw new InputError(`Invalid 'function' and 'service': both are set ("${fnValue}", "${svcValue}"); give one target.`);
     }
-    const targetRef = fnValue
-        ? nameInput('function', fnValue, parseFunctionRef)
-        : svcValue
-            ? nameInput('service', svcValue, parseServiceRef)
-            : undefined;
+    const targetRef = fnValue ? nameInput('function', fnValue, parseFunctionRef) : svcValue ? nameInput('service', svcValue, parseServiceRef) : undefined;
     const target = targetRef && { kind: fnValue ? 'function' : 'service', id: targetRef.id };
     const jobValues = splitList(getInput('job'));
     let jobs;
@@ -48364,7 +48384,10 @@ function readSettings(getInput, env = process.env) {
     // Region and location default to each other; full names give them.
     const regionInput = get('region');
     const locationInput = get('location');
-    for (const [n, v] of [['region', regionInput], ['location', locationInput]]) {
+    for (const [n, v] of [
+        ['region', regionInput],
+        ['location', locationInput]
+    ]) {
         if (v && !isRegion(v))
             throw bad(n, v, 'expected a region such as us-central1.');
     }
@@ -48438,15 +48461,18 @@ const message = (e) => (e instanceof Error ? e.message : String(e));
 /** Reads a function and what invoking it depends on. */
 async function readFunction(g, name) {
     const fn = await g.functions.getFunction(name);
-    const functionUrl = fn.url ?? (() => {
-        const { project, location, id } = splitName(name);
-        return `https://${location}-${project}.cloudfunctions.net/${id}`;
-    })();
+    const functionUrl = fn.url ??
+        (() => {
+            const { project, location, id } = splitName(name);
+            return `https://${location}-${project}.cloudfunctions.net/${id}`;
+        })();
     if (fn.environment === 'GEN_2') {
         const serviceRef = fn.serviceConfig?.service;
         if (!serviceRef)
             throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`);
-        const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`;
+        const service = serviceRef.startsWith('projects/')
+            ? serviceRef
+            : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`;
         const [svc, policy, functionPolicy] = await Promise.all([
             g.run.getService(service),
             g.run.iam.getIamPolicy(service),
@@ -48572,7 +48598,10 @@ async function observe(g, s) {
             return { ...o, target: t.invokeResource };
         }
         catch (e) {
-            return { ...o, targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e) };
+            return {
+                ...o,
+                targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e)
+            };
         }
     }));
     // With only `function`/`service` given, the jobs are those that call it.
@@ -48646,13 +48675,29 @@ function planJob(o, observed, s) {
     const checks = [];
     const plan = { job: o.name, checks };
     if (!o.job) {
-        checks.push({ id: 'job.read', title: 'Job exists', severity: 'error', found: o.error ?? 'not readable', expected: 'a readable Cloud Scheduler job', blocker: true, remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.` });
+        checks.push({
+            id: 'job.read',
+            title: 'Job exists',
+            severity: 'error',
+            found: o.error ?? 'not readable',
+            expected: 'a readable Cloud Scheduler job',
+            blocker: true,
+            remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.`
+        });
         return { plan };
     }
     const job = o.job;
     const http = job.httpTarget;
     if (!http) {
-        checks.push({ id: 'job.type', title: 'HTTP target', severity: 'error', found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target', expected: 'an HTTP job', blocker: true, remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.' });
+        checks.push({
+            id: 'job.type',
+            title: 'HTTP target',
+            severity: 'error',
+            found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target',
+            expected: 'an HTTP job',
+            blocker: true,
+            remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.'
+        });
         return { plan };
     }
     checks.push(plan_ok('job.type', 'HTTP target', `${http.httpMethod ?? 'POST'} ${http.uri}`));
@@ -48660,15 +48705,38 @@ function planJob(o, observed, s) {
     if (state === 'ENABLED')
         checks.push(plan_ok('job.state', 'Job state', state));
     else if (state === 'UPDATE_FAILED')
-        checks.push({ id: 'job.state', title: 'Job state', severity: 'error', found: state, expected: 'ENABLED', blocker: true, remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.` });
+        checks.push({
+            id: 'job.state',
+            title: 'Job state',
+            severity: 'error',
+            found: state,
+            expected: 'ENABLED',
+            blocker: true,
+            remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.`
+        });
     else
-        checks.push({ id: 'job.state', title: 'Job state', severity: 'warning', found: state, expected: 'ENABLED', remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}` });
+        checks.push({
+            id: 'job.state',
+            title: 'Job state',
+            severity: 'warning',
+            found: state,
+            expected: 'ENABLED',
+            remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}`
+        });
     const uri = http.uri ?? '';
     const c = classifyUri(uri);
     if (c?.kind === 'google-api') {
         // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
         if (http.oidcToken) {
-            checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'OIDC token', expected: `OAuth token (the target ${c.host} is a Google API)`, blocker: true, remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}` });
+            checks.push({
+                id: 'job.token',
+                title: 'Token type',
+                severity: 'error',
+                found: 'OIDC token',
+                expected: `OAuth token (the target ${c.host} is a Google API)`,
+                blocker: true,
+                remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
+            });
         }
         else {
             checks.push(plan_ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'));
@@ -48677,7 +48745,15 @@ function planJob(o, observed, s) {
     }
     const t = o.target ? observed.targets[o.target] : undefined;
     if (!t) {
-        checks.push({ id: 'job.uri', title: 'URI target', severity: 'error', found: uri, expected: 'a Cloud Functions or Cloud Run URL', blocker: true, remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call." });
+        checks.push({
+            id: 'job.uri',
+            title: 'URI target',
+            severity: 'error',
+            found: uri,
+            expected: 'a Cloud Functions or Cloud Run URL',
+            blocker: true,
+            remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call."
+        });
         return { plan };
     }
     plan.target = t.name;
@@ -48687,10 +48763,26 @@ function planJob(o, observed, s) {
         checks.push(plan_ok('job.uri', 'URI target', uri, `a URL of ${t.name}`));
     else {
         const alt = t.functionUrl ?? t.serviceUrls[0];
-        checks.push({ id: 'job.uri', title: 'URI target', severity: 'error', found: uri, expected: `a URL of ${t.name} (${alt})`, blocker: true, remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}` });
+        checks.push({
+            id: 'job.uri',
+            title: 'URI target',
+            severity: 'error',
+            found: uri,
+            expected: `a URL of ${t.name} (${alt})`,
+            blocker: true,
+            remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}`
+        });
     }
     if (blocksScheduler(t.ingress)) {
-        checks.push({ id: 'target.ingress', title: 'Ingress', severity: 'error', found: t.ingress, expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL', blocker: true, remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}` });
+        checks.push({
+            id: 'target.ingress',
+            title: 'Ingress',
+            severity: 'error',
+            found: t.ingress,
+            expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
+            blocker: true,
+            remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}`
+        });
     }
     else
         checks.push(plan_ok('target.ingress', 'Ingress', t.ingress ?? 'all'));
@@ -48711,30 +48803,82 @@ function planJob(o, observed, s) {
     if (current)
         checks.push(plan_ok('job.token', 'Token type', 'OIDC token'));
     else if (http.oauthToken)
-        checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'OAuth token', expected: 'OIDC token', fixedBy: 'job.oidc', remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() });
+        checks.push({
+            id: 'job.token',
+            title: 'Token type',
+            severity: 'error',
+            found: 'OAuth token',
+            expected: 'OIDC token',
+            fixedBy: 'job.oidc',
+            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+        });
     else
-        checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'no token', expected: 'OIDC token', fixedBy: 'job.oidc', remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() });
+        checks.push({
+            id: 'job.token',
+            title: 'Token type',
+            severity: 'error',
+            found: 'no token',
+            expected: 'OIDC token',
+            fixedBy: 'job.oidc',
+            remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+        });
     if (!invoker) {
-        checks.push({ id: 'job.service_account', title: 'Invoker account', severity: 'error', found: 'none', expected: 'a service account', blocker: true, remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as." });
+        checks.push({
+            id: 'job.service_account',
+            title: 'Invoker account',
+            severity: 'error',
+            found: 'none',
+            expected: 'a service account',
+            blocker: true,
+            remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
+        });
     }
     else if (current?.serviceAccountEmail === invoker)
         checks.push(plan_ok('job.service_account', 'Invoker account', invoker));
     else
-        checks.push({ id: 'job.service_account', title: 'Invoker account', severity: 'error', found: current?.serviceAccountEmail ?? 'none', expected: invoker, fixedBy: 'job.oidc', remedy: updateCommand(o.name, invoker, audience) });
+        checks.push({
+            id: 'job.service_account',
+            title: 'Invoker account',
+            severity: 'error',
+            found: current?.serviceAccountEmail ?? 'none',
+            expected: invoker,
+            fixedBy: 'job.oidc',
+            remedy: updateCommand(o.name, invoker, audience)
+        });
     // Audience: what the token would carry today vs what the target accepts.
     const wantedAudience = s.audience ?? audience;
     const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind !== 'gen1' && t.customAudiences.includes(s.audience));
     if (!audienceAcceptable) {
         const why = t.kind === 'gen1' ? `a gen 1 function accepts only its URL ${t.functionUrl}` : `Cloud Run accepts only ${accepted.join(', ')} (no path, no query)`;
-        checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: wantedAudience, expected: accepted[0] ?? '', blocker: true, remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.` });
+        checks.push({
+            id: 'job.audience',
+            title: 'OIDC audience',
+            severity: 'error',
+            found: wantedAudience,
+            expected: accepted[0] ?? '',
+            blocker: true,
+            remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.`
+        });
     }
     else if (current && (current.audience ?? '') === audience) {
         checks.push(plan_ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri));
     }
     else if (current) {
         const found = current.audience || `(empty: defaults to the URI ${uri})`;
-        const why = current.audience || !accepted.includes(uri) ? (t.kind === 'gen1' ? 'a gen 1 function accepts only its URL' : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience') : 'set explicitly';
-        checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found, expected: audience, fixedBy: 'job.oidc', remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() });
+        const why = current.audience || !accepted.includes(uri)
+            ? t.kind === 'gen1'
+                ? 'a gen 1 function accepts only its URL'
+                : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience'
+            : 'set explicitly';
+        checks.push({
+            id: 'job.audience',
+            title: 'OIDC audience',
+            severity: 'error',
+            found,
+            expected: audience,
+            fixedBy: 'job.oidc',
+            remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+        });
     }
     else {
         checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' });
@@ -48827,7 +48971,13 @@ function plan_plan(observed, s) {
         if (r.patch) {
             patches.push(r.patch);
             const before = o.job?.httpTarget?.oidcToken;
-            changes.push({ job: o.name, resource: o.name, kind: 'job.oidc', before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null, after: r.patch.oidcToken });
+            changes.push({
+                job: o.name,
+                resource: o.name,
+                kind: 'job.oidc',
+                before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
+                after: r.patch.oidcToken
+            });
         }
         if (r.grant) {
             const { t, member } = r.grant;
@@ -48872,7 +49022,9 @@ function explainFailure(plan, attempt, applied) {
     if (attempt.httpStatus && attempt.httpStatus >= 500)
         return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`;
     if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
-        return applied ? 'IAM changes had not propagated within the timeout; run again in a few minutes' : 'no check explains it; the target may require something else (VPC-SC, org policy)';
+        return applied
+            ? 'IAM changes had not propagated within the timeout; run again in a few minutes'
+            : 'no check explains it; the target may require something else (VPC-SC, org policy)';
     return undefined;
 }
 function jobResult(mode, plan, changes, attempt, applied) {
@@ -48900,7 +49052,17 @@ function overallResult(jobs, error, mode, anyChange) {
 
 
 const RPC_TO_HTTP = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 13: 500, 14: 503, 16: 401 };
-const RPC_NAMES = { 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' };
+const RPC_NAMES = {
+    2: 'UNKNOWN',
+    3: 'INVALID_ARGUMENT',
+    4: 'DEADLINE_EXCEEDED',
+    5: 'NOT_FOUND',
+    7: 'PERMISSION_DENIED',
+    8: 'RESOURCE_EXHAUSTED',
+    13: 'INTERNAL',
+    14: 'UNAVAILABLE',
+    16: 'UNAUTHENTICATED'
+};
 const rpcName = (code) => RPC_NAMES[code] ?? `code ${code}`;
 /** The HTTP status a job's google.rpc.Status implies; undefined when it is too coarse (UNKNOWN). */
 function httpFromRpc(code) {
@@ -48939,7 +49101,9 @@ class LogWatcher {
         const locations = [...new Set(this.waiters.map(w => w.location))];
         // Logging filters are capped at 20k characters: name jobs only while the list stays short.
         const ids = [...new Set(this.waiters.map(w => w.jobId))];
-        const scope = ids.length <= 50 ? `(${ids.map(i => `resource.labels.job_id="${i}"`).join(' OR ')})` : `(${locations.map(l => `resource.labels.location="${l}"`).join(' OR ')})`;
+        const scope = ids.length <= 50
+            ? `(${ids.map(i => `resource.labels.job_id="${i}"`).join(' OR ')})`
+            : `(${locations.map(l => `resource.labels.location="${l}"`).join(' OR ')})`;
         return [
             `logName="projects/${this.project}/logs/cloudscheduler.googleapis.com%2Fexecutions"`,
             'resource.type="cloud_scheduler_job"',
@@ -48954,7 +49118,12 @@ class LogWatcher {
             while (this.waiters.length) {
                 let entries = [];
                 try {
-                    entries = await this.g.logging.listEntries({ resourceNames: [`projects/${this.project}`], filter: this.filter(), orderBy: 'timestamp desc', pageSize: 1000 });
+                    entries = await this.g.logging.listEntries({
+                        resourceNames: [`projects/${this.project}`],
+                        filter: this.filter(),
+                        orderBy: 'timestamp desc',
+                        pageSize: 1000
+                    });
                 }
                 catch (e) {
                     if (e instanceof ApiError && e.httpStatus === 429) {
@@ -49135,7 +49304,14 @@ function outputs(o) {
             invoker_service_account: j.plan.invoker ?? null,
             findings: j.plan.checks
                 .filter(c => c.severity !== 'ok')
-                .map(c => ({ check: c.id, severity: c.severity, found: c.found, expected: c.expected, remedy: c.remedy ?? null, fixable: !!c.fixedBy && !c.blocker })),
+                .map(c => ({
+                check: c.id,
+                severity: c.severity,
+                found: c.found,
+                expected: c.expected,
+                remedy: c.remedy ?? null,
+                fixable: !!c.fixedBy && !c.blocker
+            })),
             http_status: j.attempt?.httpStatus ?? null,
             result: j.result
         })))
@@ -49195,8 +49371,7 @@ async function phase(name, fn) {
 }
 /** The changes that really landed: a member someone else added meanwhile is not ours. */
 function landed(p, applied) {
-    return p.changes.filter(c => c.kind === 'job.oidc' ||
-        applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
+    return p.changes.filter(c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
 }
 function changesOfJob(all, j) {
     return all.filter(c => c.job === j.job ||
@@ -49226,7 +49401,10 @@ async function execute(s, g) {
             const obs = observed;
             applied = await phase('Repair', async () => {
                 await preflight(g, plan, obs.project.id);
-                const policies = Object.fromEntries([...Object.values(obs.targets).map(t => [t.invokeResource, t.policy]), [`projects/${obs.project.id}`, obs.projectPolicy]]);
+                const policies = Object.fromEntries([
+                    ...Object.values(obs.targets).map(t => [t.invokeResource, t.policy]),
+                    [`projects/${obs.project.id}`, obs.projectPolicy]
+                ]);
                 const a = await applyPlan(g, plan, policies);
                 info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`);
                 return a;
@@ -49252,7 +49430,15 @@ async function execute(s, g) {
         const result = jobResult(s.mode, plan, own, attempt, !!applied);
         return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined };
     });
-    return { mode: s.mode, result: overallResult(jobs, error, s.mode, changes.length > 0), jobs, changes, error, applied: !!applied, expectedStatus: s.expectedStatus };
+    return {
+        mode: s.mode,
+        result: overallResult(jobs, error, s.mode, changes.length > 0),
+        jobs,
+        changes,
+        error,
+        applied: !!applied,
+        expectedStatus: s.expectedStatus
+    };
 }
 async function run() {
     let s;

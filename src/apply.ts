@@ -43,14 +43,23 @@ export async function preflight(g: GoogleClients, p: Plan, project: string): Pro
     ...(p.patches.length ? ['cloudscheduler.jobs.update'] : []),
     ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
   ]
-  if (projectPerms.length) checks.push({ resource: `projects/${project}`, permissions: projectPerms, test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms) })
+  if (projectPerms.length)
+    checks.push({
+      resource: `projects/${project}`,
+      permissions: projectPerms,
+      test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms)
+    })
   for (const gr of p.grants.filter(x => x.api !== 'project')) {
     const perm = gr.api === 'gen1' ? 'cloudfunctions.functions.setIamPolicy' : 'run.services.setIamPolicy'
     checks.push({ resource: gr.resource, permissions: [perm], test: () => iamFor(g, gr.api).testIamPermissions(gr.resource, [perm]) })
   }
   // Setting a job's token account requires acting as that account.
   for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
-    checks.push({ resource: `serviceAccounts/${sa}`, permissions: ['iam.serviceAccounts.actAs'], test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs']) })
+    checks.push({
+      resource: `serviceAccounts/${sa}`,
+      permissions: ['iam.serviceAccounts.actAs'],
+      test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs'])
+    })
   }
   const held = await Promise.all(checks.map(c => c.test()))
   const missing = checks.flatMap((c, i) =>
@@ -98,7 +107,13 @@ export interface Applied {
 export async function applyPlan(g: GoogleClients, p: Plan, policies: Record<string, Policy>): Promise<Applied> {
   const [patched, granted] = await Promise.all([
     Promise.all(p.patches.map((x: JobPatch) => g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job))),
-    Promise.all(p.grants.map(async gr => ({ resource: gr.resource, role: gr.role, members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource]) })))
+    Promise.all(
+      p.grants.map(async gr => ({
+        resource: gr.resource,
+        role: gr.role,
+        members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource])
+      }))
+    )
   ])
   return { patched, granted, at: Date.now() }
 }

@@ -29,6 +29,14 @@ interface TokenClient {
 /** Caches nothing itself: the google-auth-library clients refresh tokens before they expire. */
 export function createTokenSource(opts: AuthOptions): { token: TokenSource; describe: string } {
   const env = opts.env ?? process.env
+  // Mask each distinct token once: the runner keeps masking it for the rest of the job.
+  const masked = new Set<string>()
+  const mask = (secret: string): void => {
+    if (!masked.has(secret)) {
+      masked.add(secret)
+      opts.mask(secret)
+    }
+  }
   let client: TokenClient | Promise<TokenClient>
   let describe: string
   if (opts.workloadIdentityProvider) {
@@ -52,13 +60,15 @@ export function createTokenSource(opts: AuthOptions): { token: TokenSource; desc
       subject_token_supplier: {
         getSubjectToken: async () => {
           const idToken = await opts.getIdToken(`https://iam.${opts.universe}/${provider}`)
-          opts.mask(idToken)
+          mask(idToken)
           return idToken
         }
       }
     } as ConstructorParameters<typeof IdentityPoolClient>[0])
   } else {
-    describe = env.GOOGLE_APPLICATION_CREDENTIALS ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})` : 'application default credentials'
+    describe = env.GOOGLE_APPLICATION_CREDENTIALS
+      ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})`
+      : 'application default credentials'
     client = new GoogleAuth({ scopes: SCOPES }).getClient() as Promise<TokenClient>
   }
 
@@ -70,7 +80,7 @@ export function createTokenSource(opts: AuthOptions): { token: TokenSource; desc
       throw explainAuthFailure(e, opts)
     }
     if (!res.token) throw new AuthError(`No access token from ${describe}.`)
-    opts.mask(res.token)
+    mask(res.token)
     return res.token
   }
   return { token, describe }
@@ -84,7 +94,9 @@ function explainAuthFailure(e: unknown, opts: AuthOptions): AuthError {
     const sa = opts.serviceAccount
     if (/generateAccessToken|impersonat/i.test(msg) || (status === 403 && !/token exchange|sts/i.test(msg))) {
       const m = /projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)/.exec(opts.workloadIdentityProvider)
-      const principal = m ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/OWNER/REPO` : 'the workload identity principal'
+      const principal = m
+        ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/OWNER/REPO`
+        : 'the workload identity principal'
       return new AuthError(
         `Impersonating ${sa} was refused (${msg}). Grant ${principal} roles/iam.workloadIdentityUser on ${sa}: ` +
           `gcloud iam service-accounts add-iam-policy-binding ${sa} --role roles/iam.workloadIdentityUser --member "${principal}"`
@@ -95,9 +107,7 @@ function explainAuthFailure(e: unknown, opts: AuthOptions): AuthError {
     )
   }
   if (/Could not load the default credentials/i.test(msg)) {
-    return new AuthError(
-      'No Google credentials: run google-github-actions/auth before this step, or set workload_identity_provider and service_account.'
-    )
+    return new AuthError('No Google credentials: run google-github-actions/auth before this step, or set workload_identity_provider and service_account.')
   }
   return new AuthError(`Getting an access token failed: ${msg}`)
 }

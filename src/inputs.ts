@@ -50,8 +50,7 @@ export class InputError extends Error {}
 
 type GetInput = (name: string) => string
 
-const bad = (input: string, value: string, expected: string): InputError =>
-  new InputError(`Invalid '${input}' "${value}": ${expected}`)
+const bad = (input: string, value: string, expected: string): InputError => new InputError(`Invalid '${input}' "${value}": ${expected}`)
 
 export function parseBoolean(input: string, value: string, fallback: boolean): boolean {
   const v = value.trim().toLowerCase()
@@ -103,11 +102,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   if (fnValue && svcValue) {
     throw new InputError(`Invalid 'function' and 'service': both are set ("${fnValue}", "${svcValue}"); give one target.`)
   }
-  const targetRef = fnValue
-    ? nameInput('function', fnValue, parseFunctionRef)
-    : svcValue
-      ? nameInput('service', svcValue, parseServiceRef)
-      : undefined
+  const targetRef = fnValue ? nameInput('function', fnValue, parseFunctionRef) : svcValue ? nameInput('service', svcValue, parseServiceRef) : undefined
   const target: TargetInput | undefined = targetRef && { kind: fnValue ? 'function' : 'service', id: targetRef.id }
 
   const jobValues = splitList(getInput('job'))
@@ -119,7 +114,10 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     jobRefs = jobValues.map(v => nameInput('job', v, parseJobRef))
     jobs = { kind: 'named', ids: jobRefs.map(r => r.id) }
   } else if (target) jobs = { kind: 'targeting' }
-  else throw new InputError("Invalid 'job' \"\": nothing to act on; set 'job' (an id, a full name or '*'), or 'function'/'service' to check every job that calls it.")
+  else
+    throw new InputError(
+      "Invalid 'job' \"\": nothing to act on; set 'job' (an id, a full name or '*'), or 'function'/'service' to check every job that calls it."
+    )
 
   // Project: the input, then full names, then the environment a runner's auth step leaves, then the credentials' account.
   const namedProjects = new Set([...jobRefs.map(r => r.project), targetRef?.project].filter((p): p is string => !!p))
@@ -134,12 +132,12 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   const serviceAccount = get('service_account') || undefined
   const provider = get('workload_identity_provider') || undefined
   if (provider) nameInput('workload_identity_provider', provider, parseWifProvider)
-  if (provider && !serviceAccount) throw new InputError("Invalid 'service_account' \"\": required with 'workload_identity_provider' (the account to impersonate).")
+  if (provider && !serviceAccount)
+    throw new InputError("Invalid 'service_account' \"\": required with 'workload_identity_provider' (the account to impersonate).")
   if (serviceAccount && !isEmail(serviceAccount)) throw bad('service_account', serviceAccount, 'expected a service account email.')
 
   const envProject = [env.GOOGLE_CLOUD_PROJECT, env.CLOUDSDK_CORE_PROJECT, env.GCLOUD_PROJECT].find(p => p && p.trim())
-  const project =
-    projectInput || namedProject || envProject?.trim() || projectOfServiceAccount(serviceAccount ?? '') || credentialsProject(env)
+  const project = projectInput || namedProject || envProject?.trim() || projectOfServiceAccount(serviceAccount ?? '') || credentialsProject(env)
   if (!project) {
     throw new InputError("Invalid 'project_id' \"\": no project known; set 'project_id', use full resource names, or run google-github-actions/auth first.")
   }
@@ -148,7 +146,10 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   // Region and location default to each other; full names give them.
   const regionInput = get('region')
   const locationInput = get('location')
-  for (const [n, v] of [['region', regionInput], ['location', locationInput]] as const) {
+  for (const [n, v] of [
+    ['region', regionInput],
+    ['location', locationInput]
+  ] as const) {
     if (v && !isRegion(v)) throw bad(n, v, 'expected a region such as us-central1.')
   }
   const namedLocations = new Set(jobRefs.map(r => r.location).filter((l): l is string => !!l))

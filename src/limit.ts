@@ -18,5 +18,4 @@ export class Semaphore {
 }
 
 /** Runs `fn` over items with the results in input order. */
-export const mapAll = <T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> =>
-  Promise.all(items.map((item, i) => fn(item, i)))
+export const mapAll = <T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> => Promise.all(items.map((item, i) => fn(item, i)))

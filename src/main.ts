@@ -27,9 +27,7 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
 /** The changes that really landed: a member someone else added meanwhile is not ours. */
 function landed(p: Plan, applied: Applied): Change[] {
   return p.changes.filter(
-    c =>
-      c.kind === 'job.oidc' ||
-      applied.granted.some(gr => gr.resource === c.resource && gr.members.includes((c.after as { member: string }).member))
+    c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes((c.after as { member: string }).member))
   )
 }
 
@@ -54,16 +52,24 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
       core.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`)
       return o
     })
-    if (!observed.jobs.length) throw new Error(`No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.kind} ${s.target.id}` : ''}; check 'job' and 'location'.`)
+    if (!observed.jobs.length)
+      throw new Error(
+        `No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.kind} ${s.target.id}` : ''}; check 'job' and 'location'.`
+      )
     p = makePlan(observed, s)
-    for (const j of p.jobs) for (const c of j.checks) core.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${j.job.split('/').pop()}: ${c.title}: ${c.found}`)
+    for (const j of p.jobs)
+      for (const c of j.checks)
+        core.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${j.job.split('/').pop()}: ${c.title}: ${c.found}`)
 
     const plan = p
     if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {
       const obs = observed
       applied = await phase('Repair', async () => {
         await preflight(g, plan, obs.project.id)
-        const policies = Object.fromEntries([...Object.values(obs.targets).map(t => [t.invokeResource, t.policy] as const), [`projects/${obs.project.id}`, obs.projectPolicy] as const])
+        const policies = Object.fromEntries([
+          ...Object.values(obs.targets).map(t => [t.invokeResource, t.policy] as const),
+          [`projects/${obs.project.id}`, obs.projectPolicy] as const
+        ])
         const a = await applyPlan(g, plan, policies)
         core.info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`)
         return a
@@ -96,7 +102,15 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
     const result = jobResult(s.mode, plan, own, attempt, !!applied)
     return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined }
   })
-  return { mode: s.mode, result: overallResult(jobs, error, s.mode, changes.length > 0), jobs, changes, error, applied: !!applied, expectedStatus: s.expectedStatus }
+  return {
+    mode: s.mode,
+    result: overallResult(jobs, error, s.mode, changes.length > 0),
+    jobs,
+    changes,
+    error,
+    applied: !!applied,
+    expectedStatus: s.expectedStatus
+  }
 }
 
 export async function run(): Promise<void> {
@@ -122,7 +136,8 @@ export async function run(): Promise<void> {
     const outcome = await execute(s, g)
     await publish(outcome)
     if (outcome.result === 'drift') core.setFailed('Drift found: run with mode: fix to repair it (see the job summary).')
-    else if (outcome.result === 'failed') core.setFailed(outcome.error ?? 'A job is not set up to pass its test run; see the job summary for the cause and the fix.')
+    else if (outcome.result === 'failed')
+      core.setFailed(outcome.error ?? 'A job is not set up to pass its test run; see the job summary for the cause and the fix.')
   } catch (e) {
     core.setOutput('result', 'failed')
     core.setFailed(message(e))

@@ -56,14 +56,18 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 /** Reads a function and what invoking it depends on. */
 async function readFunction(g: GoogleClients, name: string): Promise<TargetState> {
   const fn: CloudFunction = await g.functions.getFunction(name)
-  const functionUrl = fn.url ?? (() => {
-    const { project, location, id } = splitName(name)
-    return `https://${location}-${project}.cloudfunctions.net/${id}`
-  })()
+  const functionUrl =
+    fn.url ??
+    (() => {
+      const { project, location, id } = splitName(name)
+      return `https://${location}-${project}.cloudfunctions.net/${id}`
+    })()
   if (fn.environment === 'GEN_2') {
     const serviceRef = fn.serviceConfig?.service
     if (!serviceRef) throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`)
-    const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`
+    const service = serviceRef.startsWith('projects/')
+      ? serviceRef
+      : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`
     const [svc, policy, functionPolicy] = await Promise.all([
       g.run.getService(service),
       g.run.iam.getIamPolicy(service),
@@ -195,7 +199,10 @@ export async function observe(g: GoogleClients, s: Settings): Promise<Observed> 
         targets[t.invokeResource] = t
         return { ...o, target: t.invokeResource }
       } catch (e) {
-        return { ...o, targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e) }
+        return {
+          ...o,
+          targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e)
+        }
       }
     })
   )

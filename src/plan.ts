@@ -134,28 +134,69 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   const checks: Check[] = []
   const plan: JobPlan = { job: o.name, checks }
   if (!o.job) {
-    checks.push({ id: 'job.read', title: 'Job exists', severity: 'error', found: o.error ?? 'not readable', expected: 'a readable Cloud Scheduler job', blocker: true, remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.` })
+    checks.push({
+      id: 'job.read',
+      title: 'Job exists',
+      severity: 'error',
+      found: o.error ?? 'not readable',
+      expected: 'a readable Cloud Scheduler job',
+      blocker: true,
+      remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.`
+    })
     return { plan }
   }
   const job: Job = o.job
   const http = job.httpTarget
   if (!http) {
-    checks.push({ id: 'job.type', title: 'HTTP target', severity: 'error', found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target', expected: 'an HTTP job', blocker: true, remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.' })
+    checks.push({
+      id: 'job.type',
+      title: 'HTTP target',
+      severity: 'error',
+      found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target',
+      expected: 'an HTTP job',
+      blocker: true,
+      remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.'
+    })
     return { plan }
   }
   checks.push(ok('job.type', 'HTTP target', `${http.httpMethod ?? 'POST'} ${http.uri}`))
 
   const state = job.state ?? 'STATE_UNSPECIFIED'
   if (state === 'ENABLED') checks.push(ok('job.state', 'Job state', state))
-  else if (state === 'UPDATE_FAILED') checks.push({ id: 'job.state', title: 'Job state', severity: 'error', found: state, expected: 'ENABLED', blocker: true, remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.` })
-  else checks.push({ id: 'job.state', title: 'Job state', severity: 'warning', found: state, expected: 'ENABLED', remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}` })
+  else if (state === 'UPDATE_FAILED')
+    checks.push({
+      id: 'job.state',
+      title: 'Job state',
+      severity: 'error',
+      found: state,
+      expected: 'ENABLED',
+      blocker: true,
+      remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.`
+    })
+  else
+    checks.push({
+      id: 'job.state',
+      title: 'Job state',
+      severity: 'warning',
+      found: state,
+      expected: 'ENABLED',
+      remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}`
+    })
 
   const uri = http.uri ?? ''
   const c = classifyUri(uri)
   if (c?.kind === 'google-api') {
     // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
     if (http.oidcToken) {
-      checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'OIDC token', expected: `OAuth token (the target ${c.host} is a Google API)`, blocker: true, remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}` })
+      checks.push({
+        id: 'job.token',
+        title: 'Token type',
+        severity: 'error',
+        found: 'OIDC token',
+        expected: `OAuth token (the target ${c.host} is a Google API)`,
+        blocker: true,
+        remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
+      })
     } else {
       checks.push(ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'))
     }
@@ -164,7 +205,15 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
 
   const t = o.target ? observed.targets[o.target] : undefined
   if (!t) {
-    checks.push({ id: 'job.uri', title: 'URI target', severity: 'error', found: uri, expected: 'a Cloud Functions or Cloud Run URL', blocker: true, remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call." })
+    checks.push({
+      id: 'job.uri',
+      title: 'URI target',
+      severity: 'error',
+      found: uri,
+      expected: 'a Cloud Functions or Cloud Run URL',
+      blocker: true,
+      remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call."
+    })
     return { plan }
   }
   plan.target = t.name
@@ -173,11 +222,27 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   if (uriTargets(uri, t)) checks.push(ok('job.uri', 'URI target', uri, `a URL of ${t.name}`))
   else {
     const alt = t.functionUrl ?? t.serviceUrls[0]
-    checks.push({ id: 'job.uri', title: 'URI target', severity: 'error', found: uri, expected: `a URL of ${t.name} (${alt})`, blocker: true, remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}` })
+    checks.push({
+      id: 'job.uri',
+      title: 'URI target',
+      severity: 'error',
+      found: uri,
+      expected: `a URL of ${t.name} (${alt})`,
+      blocker: true,
+      remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}`
+    })
   }
 
   if (blocksScheduler(t.ingress)) {
-    checks.push({ id: 'target.ingress', title: 'Ingress', severity: 'error', found: t.ingress!, expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL', blocker: true, remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}` })
+    checks.push({
+      id: 'target.ingress',
+      title: 'Ingress',
+      severity: 'error',
+      found: t.ingress!,
+      expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
+      blocker: true,
+      remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}`
+    })
   } else checks.push(ok('target.ingress', 'Ingress', t.ingress ?? 'all'))
 
   // Invoker account: the input, else the job's current token account.
@@ -193,26 +258,83 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   plan.invoker = invoker
 
   if (current) checks.push(ok('job.token', 'Token type', 'OIDC token'))
-  else if (http.oauthToken) checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'OAuth token', expected: 'OIDC token', fixedBy: 'job.oidc', remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() })
-  else checks.push({ id: 'job.token', title: 'Token type', severity: 'error', found: 'no token', expected: 'OIDC token', fixedBy: 'job.oidc', remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() })
+  else if (http.oauthToken)
+    checks.push({
+      id: 'job.token',
+      title: 'Token type',
+      severity: 'error',
+      found: 'OAuth token',
+      expected: 'OIDC token',
+      fixedBy: 'job.oidc',
+      remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+    })
+  else
+    checks.push({
+      id: 'job.token',
+      title: 'Token type',
+      severity: 'error',
+      found: 'no token',
+      expected: 'OIDC token',
+      fixedBy: 'job.oidc',
+      remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+    })
 
   if (!invoker) {
-    checks.push({ id: 'job.service_account', title: 'Invoker account', severity: 'error', found: 'none', expected: 'a service account', blocker: true, remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as." })
+    checks.push({
+      id: 'job.service_account',
+      title: 'Invoker account',
+      severity: 'error',
+      found: 'none',
+      expected: 'a service account',
+      blocker: true,
+      remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
+    })
   } else if (current?.serviceAccountEmail === invoker) checks.push(ok('job.service_account', 'Invoker account', invoker))
-  else checks.push({ id: 'job.service_account', title: 'Invoker account', severity: 'error', found: current?.serviceAccountEmail ?? 'none', expected: invoker, fixedBy: 'job.oidc', remedy: updateCommand(o.name, invoker, audience) })
+  else
+    checks.push({
+      id: 'job.service_account',
+      title: 'Invoker account',
+      severity: 'error',
+      found: current?.serviceAccountEmail ?? 'none',
+      expected: invoker,
+      fixedBy: 'job.oidc',
+      remedy: updateCommand(o.name, invoker, audience)
+    })
 
   // Audience: what the token would carry today vs what the target accepts.
   const wantedAudience = s.audience ?? audience
   const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind !== 'gen1' && t.customAudiences.includes(s.audience))
   if (!audienceAcceptable) {
-    const why = t.kind === 'gen1' ? `a gen 1 function accepts only its URL ${t.functionUrl}` : `Cloud Run accepts only ${accepted.join(', ')} (no path, no query)`
-    checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: wantedAudience, expected: accepted[0] ?? '', blocker: true, remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.` })
+    const why =
+      t.kind === 'gen1' ? `a gen 1 function accepts only its URL ${t.functionUrl}` : `Cloud Run accepts only ${accepted.join(', ')} (no path, no query)`
+    checks.push({
+      id: 'job.audience',
+      title: 'OIDC audience',
+      severity: 'error',
+      found: wantedAudience,
+      expected: accepted[0] ?? '',
+      blocker: true,
+      remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.`
+    })
   } else if (current && (current.audience ?? '') === audience) {
     checks.push(ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri))
   } else if (current) {
     const found = current.audience || `(empty: defaults to the URI ${uri})`
-    const why = current.audience || !accepted.includes(uri) ? (t.kind === 'gen1' ? 'a gen 1 function accepts only its URL' : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience') : 'set explicitly'
-    checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found, expected: audience, fixedBy: 'job.oidc', remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim() })
+    const why =
+      current.audience || !accepted.includes(uri)
+        ? t.kind === 'gen1'
+          ? 'a gen 1 function accepts only its URL'
+          : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience'
+        : 'set explicitly'
+    checks.push({
+      id: 'job.audience',
+      title: 'OIDC audience',
+      severity: 'error',
+      found,
+      expected: audience,
+      fixedBy: 'job.oidc',
+      remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+    })
   } else {
     checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' })
   }
@@ -251,14 +373,17 @@ function invokerCheck(t: TargetState, member: string, projectPolicy: Policy, pro
 
   // Explain the near misses the classic manual fix produces.
   const notes: string[] = []
-  if (t.kind === 'gen2' && holders(t.functionPolicy, 'roles/cloudfunctions.invoker').has(member)) notes.push('roles/cloudfunctions.invoker on the gen 2 function, which does not govern invocation (Cloud Run checks roles/run.invoker on the service)')
+  if (t.kind === 'gen2' && holders(t.functionPolicy, 'roles/cloudfunctions.invoker').has(member))
+    notes.push('roles/cloudfunctions.invoker on the gen 2 function, which does not govern invocation (Cloud Run checks roles/run.invoker on the service)')
   const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`
-  if (onResource.has(agent) || holders(projectPolicy, role).has(agent)) notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`)
+  if (onResource.has(agent) || holders(projectPolicy, role).has(agent))
+    notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`)
   if (conditionalHolders(t.policy, role).has(member)) notes.push(`${role} only in a conditional binding`)
   const other = [...onResource].filter(m => m !== member && m !== agent)
   if (other.length) notes.push(`${role} held by ${other.join(', ')} only`)
   const otherRole = t.invokerRole === 'roles/run.invoker' ? 'roles/cloudfunctions.invoker' : 'roles/run.invoker'
-  if (holders(t.policy, otherRole).has(member)) notes.push(`${otherRole} on the target, the wrong role for a ${t.kind === 'gen1' ? 'gen 1 function' : 'Cloud Run service'}`)
+  if (holders(t.policy, otherRole).has(member))
+    notes.push(`${otherRole} on the target, the wrong role for a ${t.kind === 'gen1' ? 'gen 1 function' : 'Cloud Run service'}`)
   return {
     id: 'iam.invoker',
     title,
@@ -273,7 +398,8 @@ function invokerCheck(t: TargetState, member: string, projectPolicy: Policy, pro
 function serviceAgentCheck(observed: Observed): Check {
   const agent = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`
   const expected = `${SERVICE_AGENT_ROLE} for ${agent} on projects/${observed.project.id}`
-  if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent)) return ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected)
+  if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent))
+    return ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected)
   return {
     id: 'iam.service_agent',
     title: 'Scheduler service agent',
@@ -299,7 +425,13 @@ export function plan(observed: Observed, s: Settings): Plan {
     if (r.patch) {
       patches.push(r.patch)
       const before = o.job?.httpTarget?.oidcToken
-      changes.push({ job: o.name, resource: o.name, kind: 'job.oidc', before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null, after: r.patch.oidcToken })
+      changes.push({
+        job: o.name,
+        resource: o.name,
+        kind: 'job.oidc',
+        before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
+        after: r.patch.oidcToken
+      })
     }
     if (r.grant) {
       const { t, member } = r.grant

@@ -50,7 +50,17 @@ export interface TestRunOptions {
 }
 
 const RPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 13: 500, 14: 503, 16: 401 }
-const RPC_NAMES: Record<number, string> = { 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' }
+const RPC_NAMES: Record<number, string> = {
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  16: 'UNAUTHENTICATED'
+}
 export const rpcName = (code: number): string => RPC_NAMES[code] ?? `code ${code}`
 
 /** The HTTP status a job's google.rpc.Status implies; undefined when it is too coarse (UNKNOWN). */
@@ -97,7 +107,10 @@ export class LogWatcher {
     const locations = [...new Set(this.waiters.map(w => w.location))]
     // Logging filters are capped at 20k characters: name jobs only while the list stays short.
     const ids = [...new Set(this.waiters.map(w => w.jobId))]
-    const scope = ids.length <= 50 ? `(${ids.map(i => `resource.labels.job_id="${i}"`).join(' OR ')})` : `(${locations.map(l => `resource.labels.location="${l}"`).join(' OR ')})`
+    const scope =
+      ids.length <= 50
+        ? `(${ids.map(i => `resource.labels.job_id="${i}"`).join(' OR ')})`
+        : `(${locations.map(l => `resource.labels.location="${l}"`).join(' OR ')})`
     return [
       `logName="projects/${this.project}/logs/cloudscheduler.googleapis.com%2Fexecutions"`,
       'resource.type="cloud_scheduler_job"',
@@ -113,7 +126,12 @@ export class LogWatcher {
       while (this.waiters.length) {
         let entries: LogEntry[] = []
         try {
-          entries = await this.g.logging.listEntries({ resourceNames: [`projects/${this.project}`], filter: this.filter(), orderBy: 'timestamp desc', pageSize: 1000 })
+          entries = await this.g.logging.listEntries({
+            resourceNames: [`projects/${this.project}`],
+            filter: this.filter(),
+            orderBy: 'timestamp desc',
+            pageSize: 1000
+          })
         } catch (e) {
           if (e instanceof ApiError && e.httpStatus === 429) {
             this.log('Cloud Logging read quota reached; backing off')
@@ -128,7 +146,9 @@ export class LogWatcher {
         }
         const now = Date.now()
         this.waiters = this.waiters.filter(w => {
-          const hit = entries.find(e => e.resource?.labels?.job_id === w.jobId && e.resource?.labels?.location === w.location && Date.parse(e.timestamp ?? '') >= Date.parse(w.since))
+          const hit = entries.find(
+            e => e.resource?.labels?.job_id === w.jobId && e.resource?.labels?.location === w.location && Date.parse(e.timestamp ?? '') >= Date.parse(w.since)
+          )
           if (hit || now >= w.deadline) {
             w.resolve(hit)
             return false
@@ -151,7 +171,14 @@ export async function testRun(g: GoogleClients, jobs: TestRunJob[], o: TestRunOp
   return Promise.all(jobs.map(j => runOne(g, j, o, deadline, watcher, log)))
 }
 
-async function runOne(g: GoogleClients, j: TestRunJob, o: TestRunOptions, deadline: number, watcher: LogWatcher, log: (m: string) => void): Promise<AttemptResult> {
+async function runOne(
+  g: GoogleClients,
+  j: TestRunJob,
+  o: TestRunOptions,
+  deadline: number,
+  watcher: LogWatcher,
+  log: (m: string) => void
+): Promise<AttemptResult> {
   const result: AttemptResult = { job: j.name, inferred: false, runs: 0, passed: false }
   let previous = j.lastAttemptTime
   for (let retry = 0; ; retry++) {

@@ -75,5 +75,12 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300000)
   const code = await new Promise<number>(r => child.on('close', c => r(c ?? -1)))
   clearTimeout(timer)
-  return { code, stdout, stderr, outputs: parseOutputFile(readFileSync(outputFile, 'utf8')), summary: readFileSync(summaryFile, 'utf8'), ms: Date.now() - started }
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    ms: Date.now() - started
+  }
 }

@@ -36,8 +36,12 @@ export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: b
   const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : []
   const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? errors[0]
   if (hit) return `${hit.title}: ${hit.found} (expected ${hit.expected})`
-  if (attempt.httpStatus && attempt.httpStatus >= 500) return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`
-  if (attempt.httpStatus === 401 || attempt.httpStatus === 403) return applied ? 'IAM changes had not propagated within the timeout; run again in a few minutes' : 'no check explains it; the target may require something else (VPC-SC, org policy)'
+  if (attempt.httpStatus && attempt.httpStatus >= 500)
+    return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`
+  if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
+    return applied
+      ? 'IAM changes had not propagated within the timeout; run again in a few minutes'
+      : 'no check explains it; the target may require something else (VPC-SC, org policy)'
   return undefined
 }
 

@@ -17,7 +17,14 @@ export function outputs(o: Outcome): Record<string, string> {
         invoker_service_account: j.plan.invoker ?? null,
         findings: j.plan.checks
           .filter(c => c.severity !== 'ok')
-          .map(c => ({ check: c.id, severity: c.severity, found: c.found, expected: c.expected, remedy: c.remedy ?? null, fixable: !!c.fixedBy && !c.blocker })),
+          .map(c => ({
+            check: c.id,
+            severity: c.severity,
+            found: c.found,
+            expected: c.expected,
+            remedy: c.remedy ?? null,
+            fixable: !!c.fixedBy && !c.blocker
+          })),
         http_status: j.attempt?.httpStatus ?? null,
         result: j.result
       }))
@@ -38,7 +45,11 @@ export async function publish(o: Outcome): Promise<string> {
       else if (o.mode === 'fix' && o.applied && c.fixedBy && !c.blocker) core.notice(`${text} (fixed)`, props)
       else core.error(text, props)
     }
-    if (j.attempt && !j.attempt.passed) core.error(`${id}: test attempt ${j.attempt.error ?? `returned ${j.attempt.httpStatus ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`, { title: `${id}: test run` })
+    if (j.attempt && !j.attempt.passed)
+      core.error(
+        `${id}: test attempt ${j.attempt.error ?? `returned ${j.attempt.httpStatus ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`,
+        { title: `${id}: test run` }
+      )
   }
   const md = renderMarkdown(o)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(md).write()

@@ -1,0 +1,147 @@
+/** Verify mode, blockers and warnings: what the action reports without writing anything. */
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { binding, functionUrl, policy, sa } from '../../fake-gcp/scenario'
+import { act, closeAll, fn, healthy, INVOKER, job, jobName, P, R, service, world, writes } from './world'
+
+afterAll(closeAll)
+
+describe('verify mode', () => {
+  it('a healthy project: ok, 200 for each job, and not one write (asserted from the request log)', async () => {
+    const r = await act(healthy(), { mode: 'verify', job: '*', location: R })
+    expect(r.outputs.result).toBe('ok')
+    expect(r.code).toBe(0)
+    expect(r.jobs.map(j => [j.job.split('/').pop(), j.http_status, j.result])).toEqual([
+      ['legacy-job', 200, 'ok'],
+      ['nightly-job', 200, 'ok'],
+      ['api-job', 200, 'ok']
+    ])
+    expect(r.outputs.http_status).toBe('200')
+    expect(writes(r.fake)).toEqual([])
+    expect(r.fake.requests.some(q => /testIamPermissions/.test(q.path))).toBe(false)
+    expect(r.changes).toEqual([])
+  })
+
+  it('drift in verify mode: the changes fix would make, no writes, step fails', async () => {
+    const s = world(s => {
+      delete job(s, 'nightly-job').httpTarget!.oidcToken
+      service(s, 'nightly').iamPolicy = policy()
+    })
+    const r = await act(s, { mode: 'verify', function: 'nightly', region: R, invoker_service_account: INVOKER, test_run: 'false' })
+    expect(r.outputs.result).toBe('drift')
+    expect(r.code).toBe(1)
+    expect(r.changes.map(c => c.kind).sort()).toEqual(['iam.invoker', 'job.oidc'])
+    expect(writes(r.fake)).toEqual([])
+    expect(r.fake.requests.some(q => q.path.endsWith(':run'))).toBe(false)
+    expect(r.outputs.http_status).toBe('')
+    expect(r.stdout).toMatch(/::error title=nightly-job%3A Token type::/)
+  })
+
+  it('a function target with no job given: finds the jobs that call it', async () => {
+    const r = await act(healthy(), { mode: 'verify', function: 'legacy', region: R, test_run: 'false' })
+    expect(r.jobs.map(j => j.job)).toEqual([jobName('legacy-job')])
+    expect(r.outputs.result).toBe('ok')
+  })
+})
+
+describe('blockers and warnings', () => {
+  it('internal-only ingress: failed, explained, cannot be fixed', async () => {
+    const s = world(s => {
+      service(s, 'api').ingress = 'INGRESS_TRAFFIC_INTERNAL_ONLY'
+    })
+    const r = await act(s, { mode: 'fix', job: 'api-job', region: R })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.outputs.http_status).toBe('403')
+    expect(r.jobs[0].findings.map(f => f.check)).toContain('target.ingress')
+    expect(r.summary).toMatch(/Cause: Ingress: INGRESS_TRAFFIC_INTERNAL_ONLY/)
+    expect(writes(r.fake)).toEqual([])
+  })
+
+  it('gen 1 internal-only ingress is a blocker too', async () => {
+    const s = world(s => {
+      fn(s, 'legacy').ingressSettings = 'ALLOW_INTERNAL_ONLY'
+    })
+    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.jobs[0].findings.map(f => f.check)).toEqual(['target.ingress'])
+  })
+
+  it('a paused job is a warning: the result stays ok and the test run still triggers', async () => {
+    const s = world(s => {
+      job(s, 'legacy-job').state = 'PAUSED'
+    })
+    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R })
+    expect(r.outputs.result).toBe('ok')
+    expect(r.outputs.http_status).toBe('200')
+    expect(r.stdout).toMatch(/::warning title=legacy-job%3A Job state::/)
+  })
+
+  it('UPDATE_FAILED is a blocker', async () => {
+    const s = world(s => {
+      job(s, 'legacy-job').state = 'UPDATE_FAILED'
+    })
+    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R, test_run: 'false' })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.jobs[0].findings[0]).toMatchObject({ check: 'job.state', found: 'UPDATE_FAILED' })
+  })
+
+  it('a URI that points at another function than the one named: blocker, nothing written', async () => {
+    const s = world(s => {
+      job(s, 'legacy-job').httpTarget!.uri = functionUrl(P, 'europe-west1', 'legacy')
+    })
+    const r = await act(s, { mode: 'fix', job: 'legacy-job', function: 'legacy', region: R, test_run: 'false' })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.jobs[0].findings.map(f => f.check)).toContain('job.uri')
+    expect(r.fake.requests.filter(q => q.method === 'PATCH')).toEqual([])
+  })
+
+  it('an OIDC token on a job calling a Google API: blocker naming --oauth-service-account-email', async () => {
+    const s = world(s => {
+      job(s, 'legacy-job').httpTarget!.uri = `https://run.googleapis.com/v2/projects/${P}/locations/${R}/jobs/etl:run`
+    })
+    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R, test_run: 'false' })
+    expect(r.outputs.result).toBe('failed')
+    expect(JSON.stringify(r.jobs[0].findings)).toMatch(/--oauth-service-account-email/)
+  })
+
+  it('no token on the job and no invoker_service_account: blocker naming the input', async () => {
+    const s = world(s => {
+      delete job(s, 'legacy-job').httpTarget!.oidcToken
+    })
+    const r = await act(s, { mode: 'fix', job: 'legacy-job', region: R, test_run: 'false' })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.summary).toMatch(/invoker_service_account/)
+  })
+
+  it('a target that answers 500: authentication is fine, the step still fails and says so', async () => {
+    const s = world(s => {
+      fn(s, 'legacy').response = { status: 500 }
+    })
+    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.outputs.http_status).toBe('500')
+    expect(r.jobs[0].findings).toEqual([])
+    expect(r.summary).toMatch(/authentication passed/)
+  })
+
+  it('a coarse status.code (UNKNOWN) on the job: the exact 403 comes from the execution log', async () => {
+    const s = world(s => {
+      s.settings!.coarseStatus = true
+      fn(s, 'legacy').iamPolicy = policy()
+    })
+    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R })
+    expect(r.fake.getJob(jobName('legacy-job')).status?.code).toBe(2)
+    expect(r.outputs.http_status).toBe('403')
+    expect(r.summary).toMatch(/HTTP 403 \(from the execution log\)/)
+  })
+
+  it('an invoker role on the project counts (inherited) and is not duplicated', async () => {
+    const s = world(s => {
+      fn(s, 'legacy').iamPolicy = policy()
+      s.projects[0].iamPolicy!.bindings!.push(binding('roles/cloudfunctions.invoker', sa(INVOKER)))
+    })
+    const r = await act(s, { mode: 'fix', job: 'legacy-job', region: R })
+    expect(r.outputs.result).toBe('ok')
+    expect(writes(r.fake)).toEqual([])
+    expect(r.summary).toMatch(/inherited/)
+  })
+})

@@ -1,0 +1,214 @@
+/**
+ * What happens after jobs:run: Cloud Scheduler mints the job's token (if its service agent may),
+ * calls the target, and the target applies its own auth rules. Then the job's status and the
+ * `executions` log entries are written.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Job } from './scenario'
+import { safeOrigin, type FakeState, type FunctionRec, type LogEntry, type ServiceRec } from './state'
+import { signJwt, verifyJwt } from './tokens'
+
+type Credential = { type: 'id'; jwt: string } | { type: 'access'; token: string } | undefined
+
+export interface AttemptOutcome {
+  status: number
+  /** why the target answered as it did, for debugging tests */
+  reason: string
+}
+
+const HTTP_TO_RPC: Record<number, [number, string]> = {
+  400: [3, 'INVALID_ARGUMENT'],
+  401: [16, 'UNAUTHENTICATED'],
+  403: [7, 'PERMISSION_DENIED'],
+  404: [5, 'NOT_FOUND'],
+  409: [10, 'ABORTED'],
+  429: [8, 'RESOURCE_EXHAUSTED'],
+  500: [13, 'INTERNAL'],
+  501: [12, 'UNIMPLEMENTED'],
+  503: [14, 'UNAVAILABLE'],
+  504: [4, 'DEADLINE_EXCEEDED']
+}
+const JOB_CODE: Record<number, number> = { 401: 16, 403: 7, 404: 5, 429: 8, 500: 13, 503: 14 }
+
+function debugInfo(status: number): string {
+  const kind =
+    status === 401 || status === 403
+      ? 'URL_ERROR-ERROR_AUTHENTICATION'
+      : status === 404
+        ? 'URL_ERROR-ERROR_NOT_FOUND'
+        : status >= 500
+          ? 'URL_UNREACHABLE-UNREACHABLE_5xx'
+          : 'URL_ERROR-ERROR_OTHER'
+  return `${kind}. Original HTTP response code number = ${status}`
+}
+
+export class Attempts {
+  private readonly pending = new Set<Promise<void>>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  constructor(private readonly state: FakeState) {}
+
+  /** Schedule the attempt jobs:run asked for; the run call itself has already answered. */
+  trigger(jobName: string): void {
+    const runAt = new Date()
+    const p = new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t)
+        try {
+          this.perform(jobName, runAt)
+        } finally {
+          resolve()
+        }
+      }, this.state.settings.attemptDelayMs)
+      this.timers.add(t)
+    })
+    this.pending.add(p)
+    void p.then(() => this.pending.delete(p))
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending])
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+
+  perform(jobName: string, scheduledAt: Date): AttemptOutcome {
+    const job = this.state.jobs.get(jobName)
+    if (!job) return { status: 404, reason: 'job deleted' }
+    const start = new Date(Math.max(Date.now(), scheduledAt.getTime() + 1))
+    const uri = job.httpTarget?.uri ?? ''
+    const base = { jobName, scheduledTime: scheduledAt.toISOString(), targetType: 'HTTP', url: uri }
+    const [, project, location, jobId] = /^projects\/([^/]+)\/locations\/([^/]+)\/jobs\/([^/]+)$/.exec(jobName) ?? []
+    this.log(project, location, jobId, start, 'INFO', {
+      '@type': 'type.googleapis.com/google.cloud.scheduler.logging.AttemptStarted',
+      ...base
+    })
+    const outcome = this.callTarget(job, this.mintCredential(job, project))
+    const ok = outcome.status >= 200 && outcome.status < 300
+    const finished = new Date(Math.max(Date.now(), start.getTime() + 1))
+    const payload: Record<string, unknown> = { '@type': 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished', ...base }
+    if (!ok) {
+      payload.status = HTTP_TO_RPC[outcome.status]?.[1] ?? 'UNKNOWN'
+      payload.debugInfo = debugInfo(outcome.status)
+    }
+    this.log(project, location, jobId, finished, ok ? 'INFO' : 'ERROR', payload, { status: outcome.status })
+    // lastAttemptTime and status change together, at the end, as a reader of the job sees them
+    job.lastAttemptTime = start.toISOString()
+    job.status = ok ? {} : { code: this.state.settings.coarseStatus ? 2 : (JOB_CODE[outcome.status] ?? 2), message: debugInfo(outcome.status) }
+    return outcome
+  }
+
+  /** Scheduler only mints a token when its service agent holds its role on the project. */
+  private mintCredential(job: Job, project: string): Credential {
+    const t = job.httpTarget
+    const proj = this.state.project(project)
+    if (!t || !proj) return undefined
+    const agent = `serviceAccount:service-${proj.projectNumber}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
+    if (!this.state.policies.hasBinding(`projects/${proj.projectId}`, 'roles/cloudscheduler.serviceAgent', agent)) return undefined
+    if (t.oidcToken?.serviceAccountEmail) {
+      const email = t.oidcToken.serviceAccountEmail
+      const now = Math.floor(Date.now() / 1000)
+      const sub = this.state.serviceAccount(email)?.uniqueId ?? '100000000000000000000'
+      return {
+        type: 'id',
+        jwt: signJwt(this.state.google, {
+          iss: 'https://accounts.google.com',
+          aud: t.oidcToken.audience || t.uri, // empty audience: Scheduler uses the full URI, path and query included
+          azp: sub,
+          sub,
+          email,
+          email_verified: true,
+          iat: now,
+          exp: now + 3600
+        })
+      }
+    }
+    if (t.oauthToken?.serviceAccountEmail)
+      return { type: 'access', token: this.state.tokens.mint(this.state.identity(`serviceAccount:${t.oauthToken.serviceAccountEmail}`)) }
+    return undefined
+  }
+
+  /** The target's own front door: ingress, then public access, then token, audience and invoker role. */
+  callTarget(job: Job, cred: Credential): AttemptOutcome {
+    const uri = job.httpTarget?.uri ?? ''
+    const fn = this.state.functionByUrl(uri)
+    if (fn) return fn.spec.environment === 'GEN_1' ? this.gen1(fn, cred) : this.gen2(fn, cred)
+    const origin = safeOrigin(uri)
+    const svc = origin && /\.run\.app$/.test(new URL(origin).hostname) ? this.state.serviceByOrigin(origin) : undefined
+    if (svc) return this.runService(svc, cred, [], svc.spec.response)
+    return { status: 404, reason: `no function or service serves ${uri}` }
+  }
+
+  private gen1(fn: FunctionRec, cred: Credential): AttemptOutcome {
+    if (fn.spec.state && fn.spec.state !== 'ACTIVE') return { status: 404, reason: `function is ${fn.spec.state}` }
+    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL') return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
+    const resp = fn.spec.response ?? { status: 200 }
+    if (this.invokerAllowed('allUsers', fn.name, 'cloudfunctions.functions.invoke')) return { status: resp.status, reason: 'public function' }
+    const check = this.checkToken(cred, [fn.url])
+    if (check) return check
+    const email = this.emailOf(cred)
+    if (!this.invokerAllowed(`serviceAccount:${email}`, fn.name, 'cloudfunctions.functions.invoke'))
+      return { status: 403, reason: `${email} lacks cloudfunctions.functions.invoke on ${fn.name}` }
+    return { status: resp.status, reason: 'invoked' }
+  }
+
+  private gen2(fn: FunctionRec, cred: Credential): AttemptOutcome {
+    if (fn.spec.state && fn.spec.state !== 'ACTIVE') return { status: 404, reason: `function is ${fn.spec.state}` }
+    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL') return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
+    const svc = this.state.services.get(fn.serviceName!)!
+    return this.runService(svc, cred, [fn.url], fn.spec.response ?? svc.spec.response)
+  }
+
+  private runService(svc: ServiceRec, cred: Credential, extraAudiences: string[], response?: { status: number }): AttemptOutcome {
+    const resp = response ?? { status: 200 }
+    const ingress = svc.spec.ingress ?? 'INGRESS_TRAFFIC_ALL'
+    if (ingress !== 'INGRESS_TRAFFIC_ALL') return { status: 403, reason: `ingress ${ingress} blocks Scheduler` }
+    if (svc.spec.invokerIamDisabled) return { status: resp.status, reason: 'invoker IAM check disabled' }
+    if (this.invokerAllowed('allUsers', svc.name, 'run.routes.invoke')) return { status: resp.status, reason: 'public service' }
+    // Cloud Run compares the audience with the service's URLs as origins: a path makes it a mismatch
+    const audiences = [...new Set([svc.uri, ...svc.urls].map((u) => safeOrigin(u) ?? u))]
+    const check = this.checkToken(cred, [...audiences, ...(svc.spec.customAudiences ?? []), ...extraAudiences])
+    if (check) return check
+    const email = this.emailOf(cred)
+    if (!this.invokerAllowed(`serviceAccount:${email}`, svc.name, 'run.routes.invoke'))
+      return { status: 403, reason: `${email} lacks run.routes.invoke on ${svc.name}` }
+    return { status: resp.status, reason: 'invoked' }
+  }
+
+  /** undefined when the credential is an acceptable ID token for one of `audiences`. */
+  private checkToken(cred: Credential, audiences: string[]): AttemptOutcome | undefined {
+    if (!cred) return { status: 403, reason: 'no token' }
+    if (cred.type === 'access') return { status: 401, reason: 'an OAuth access token is not an ID token' }
+    const claims = verifyJwt(this.state.google, cred.jwt)
+    if (!claims) return { status: 401, reason: 'bad token signature' }
+    if (claims.iss !== 'https://accounts.google.com' || Number(claims.exp) * 1000 < Date.now()) return { status: 401, reason: 'bad issuer or expired' }
+    if (!audiences.includes(String(claims.aud))) return { status: 401, reason: `audience ${String(claims.aud)} not in ${audiences.join(', ')}` }
+    return undefined
+  }
+
+  private emailOf(cred: Credential): string {
+    return cred?.type === 'id' ? String(verifyJwt(this.state.google, cred.jwt)?.email ?? '') : ''
+  }
+
+  private invokerAllowed(member: string, resource: string, permission: string): boolean {
+    const who = member === 'allUsers' ? { member, aliases: ['allUsers'] } : this.state.identity(member)
+    return this.state.policies.allows(who, this.state.ancestry(resource), permission, this.state.settings.iamPropagationDelayMs)
+  }
+
+  private log(project: string, location: string, jobId: string, at: Date, severity: string, jsonPayload: Record<string, unknown>, httpRequest?: Record<string, unknown>): void {
+    const visibleAt = at.getTime() + this.state.settings.logIngestionDelayMs
+    const entry: LogEntry = {
+      insertId: randomBytes(6).toString('hex'),
+      jsonPayload,
+      resource: { type: 'cloud_scheduler_job', labels: { job_id: jobId, location, project_id: project } },
+      timestamp: at.toISOString(),
+      severity,
+      logName: `projects/${project}/logs/cloudscheduler.googleapis.com%2Fexecutions`,
+      receiveTimestamp: new Date(visibleAt).toISOString()
+    }
+    if (httpRequest) entry.httpRequest = httpRequest
+    this.state.logs.push({ entry, visibleAt })
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The one IAM policy engine every API shares: etags, versions, conditions and the v1 view of
+ * conditional bindings, the inheritance walk and the propagation clock.
+ */
+import { createHash } from 'node:crypto'
+import { ApiError, aborted, invalidArgument } from './errors'
+import { isMalformedRole, roleGrants } from './roles'
+import type { Binding, Policy } from './scenario'
+
+/** Who is asking: the member string plus every other member string a binding may name them by. */
+export interface Identity {
+  member: string
+  aliases: string[]
+}
+
+interface Stored {
+  bindings: Binding[]
+  etag: string
+  /** when each (role, condition, member) first appeared: drives IAM propagation delay */
+  addedAt: Map<string, number>
+  reads: number
+}
+
+const EMPTY_ETAG = 'ACAB' // what IAM returns for a resource whose policy was never written
+const MEMBER = /^(user|serviceAccount|group|domain|deleted:user|deleted:serviceAccount|deleted:group):.+$|^(allUsers|allAuthenticatedUsers)$|^principal(Set)?:\/\/.+$|^projectOwner:|^projectEditor:|^projectViewer:/
+
+const condKey = (c?: Binding['condition']): string => (c ? JSON.stringify([c.expression, c.title ?? '', c.description ?? '']) : '')
+const bindingKey = (role: string, c: Binding['condition'], member: string): string => `${role}\u0000${condKey(c)}\u0000${member.toLowerCase()}`
+const withcondSuffix = (b: Binding): string =>
+  createHash('sha256').update(`${b.role}|${condKey(b.condition)}`).digest('hex').slice(0, 8)
+
+let etagCounter = 0
+function nextEtag(): string {
+  const buf = Buffer.alloc(8)
+  buf.writeUInt16BE(0x0706, 0) // real etags start with "Bw"
+  buf.writeUIntBE(++etagCounter * 7919 + Math.floor(Math.random() * 7000), 2, 6)
+  return buf.toString('base64')
+}
+
+export interface PolicyEngineHooks {
+  now: () => number
+  /** false → the member names a service account IAM does not know */
+  memberExists?: (member: string) => boolean
+  /** called after each getIamPolicy read, with the 1-based read count for the resource */
+  afterRead?: (resource: string, n: number) => void
+}
+
+export class PolicyEngine {
+  private readonly policies = new Map<string, Stored>()
+  constructor(private readonly hooks: PolicyEngineHooks) {}
+
+  /** Load a scenario policy; its bindings count as long established (no propagation delay). */
+  load(resource: string, p: Policy | undefined): void {
+    const bindings = normalize(p?.bindings ?? [])
+    const addedAt = new Map<string, number>()
+    for (const b of bindings) for (const m of b.members) addedAt.set(bindingKey(b.role, b.condition, m), 0)
+    this.policies.set(resource, { bindings, etag: bindings.length ? nextEtag() : EMPTY_ETAG, addedAt, reads: 0 })
+  }
+
+  private get(resource: string): Stored {
+    let s = this.policies.get(resource)
+    if (!s) {
+      s = { bindings: [], etag: EMPTY_ETAG, addedAt: new Map(), reads: 0 }
+      this.policies.set(resource, s)
+    }
+    return s
+  }
+
+  /** getIamPolicy: conditional bindings are shown only to a caller asking for version 3. */
+  read(resource: string, requestedVersion = 0): Policy {
+    const s = this.get(resource)
+    const view = this.view(s, requestedVersion)
+    s.reads++
+    this.hooks.afterRead?.(resource, s.reads)
+    return view
+  }
+
+  /** The full version 3 view, without counting as a read (for assertions). */
+  full(resource: string): Policy {
+    return this.view(this.get(resource), 3)
+  }
+
+  /** A view at `version`, without counting as a read. */
+  peek(resource: string, version: number): Policy {
+    return this.view(this.get(resource), version)
+  }
+
+  private view(s: Stored, requestedVersion: number): Policy {
+    const conditional = s.bindings.some((b) => b.condition)
+    const out: Policy = {}
+    if (s.bindings.length) {
+      out.version = conditional && requestedVersion >= 3 ? 3 : 1
+      out.bindings = s.bindings.map((b) => {
+        if (!b.condition) return { role: b.role, members: [...b.members] }
+        if (requestedVersion >= 3) return { role: b.role, members: [...b.members], condition: { ...b.condition } }
+        return { role: `${b.role}_withcond_${withcondSuffix(b)}`, members: [...b.members] }
+      })
+    }
+    out.etag = s.etag
+    return out
+  }
+
+  /** setIamPolicy. Without an etag the write replaces blindly, which is how conditions get lost. */
+  write(resource: string, p: Policy): Policy {
+    const s = this.get(resource)
+    if (p.etag && p.etag !== s.etag)
+      throw aborted('There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.')
+    const version = p.version ?? 1
+    if (![0, 1, 2, 3].includes(version)) throw invalidArgument(`Invalid IAM Policy version: ${version}.`)
+    const bindings = normalize(p.bindings ?? [])
+    for (const b of bindings) {
+      if (b.role.includes('_withcond_'))
+        throw invalidArgument(
+          `Role ${b.role} is a placeholder for a conditional role binding shown in a version 1 policy; it cannot be set. Request policy version 3 to read and write conditional role bindings.`
+        )
+      if (isMalformedRole(b.role)) throw invalidArgument(`Role ${b.role} is not supported for this resource.`)
+      if (b.condition && version < 3)
+        throw invalidArgument('Policy with conditional role bindings must have version 3 or greater. Set the policy version to 3.')
+      if (b.condition && !b.condition.expression) throw invalidArgument('Condition expression must not be empty.')
+      for (const m of b.members) {
+        if (!MEMBER.test(m)) throw invalidArgument(`Invalid member type for member ${m}. Set a valid type prefix, such as user:, serviceAccount:, group: or domain:.`)
+        if (this.hooks.memberExists && !this.hooks.memberExists(m))
+          throw invalidArgument(`Service account ${m.slice(m.indexOf(':') + 1)} does not exist.`)
+      }
+    }
+    this.replace(s, bindings)
+    return this.view(s, 3)
+  }
+
+  /** A change made outside the caller's read-modify-write (a concurrent writer). */
+  addBinding(resource: string, role: string, member: string): void {
+    const s = this.get(resource)
+    const bindings = s.bindings.map((b) => ({ ...b, members: [...b.members] }))
+    const target = bindings.find((b) => b.role === role && !b.condition)
+    if (target) target.members.push(member)
+    else bindings.push({ role, members: [member] })
+    this.replace(s, normalize(bindings))
+  }
+
+  private replace(s: Stored, bindings: Binding[]): void {
+    const now = this.hooks.now()
+    const addedAt = new Map<string, number>()
+    for (const b of bindings)
+      for (const m of b.members) {
+        const k = bindingKey(b.role, b.condition, m)
+        addedAt.set(k, s.addedAt.get(k) ?? now)
+      }
+    s.bindings = bindings
+    s.addedAt = addedAt
+    s.etag = nextEtag()
+  }
+
+  /**
+   * Does `who` hold `permission` through any of `resources` (the resource, then its ancestors)?
+   * A binding with a condition never grants here: we do not evaluate CEL against request
+   * attributes, and erring towards "denied" means a test cannot pass because of a condition
+   * Google might have evaluated to false.
+   * `propagationDelayMs` applies to invocations only: bindings younger than it do not count yet.
+   */
+  allows(who: Identity, resources: string[], permission: string, propagationDelayMs = 0): boolean {
+    const now = this.hooks.now()
+    const names = new Set(who.aliases.map((a) => a.toLowerCase()))
+    for (const r of resources) {
+      const s = this.policies.get(r)
+      if (!s) continue
+      for (const b of s.bindings) {
+        if (b.condition || !roleGrants(b.role, permission)) continue
+        for (const m of b.members) {
+          if (!names.has(m.toLowerCase())) continue
+          if (propagationDelayMs > 0 && now - (s.addedAt.get(bindingKey(b.role, b.condition, m)) ?? 0) < propagationDelayMs) continue
+          return true
+        }
+      }
+    }
+    return false
+  }
+
+  /** Whether `role` is bound (unconditionally) to `member` on exactly this resource. */
+  hasBinding(resource: string, role: string, member: string): boolean {
+    const s = this.policies.get(resource)
+    return !!s?.bindings.some((b) => !b.condition && b.role === role && b.members.some((m) => m.toLowerCase() === member.toLowerCase()))
+  }
+}
+
+/** IAM merges bindings of the same role and condition and drops empty ones. */
+function normalize(bindings: Binding[]): Binding[] {
+  const out: Binding[] = []
+  for (const b of bindings) {
+    if (!b || typeof b.role !== 'string') throw invalidArgument('Invalid binding: role is required.')
+    const members = Array.isArray(b.members) ? b.members : []
+    const same = out.find((o) => o.role === b.role && condKey(o.condition) === condKey(b.condition))
+    if (same) {
+      for (const m of members) if (!same.members.includes(m)) same.members.push(m)
+    } else {
+      const nb: Binding = { role: b.role, members: [...new Set(members)] }
+      if (b.condition) nb.condition = { ...b.condition }
+      out.push(nb)
+    }
+  }
+  return out.filter((b) => b.members.length > 0)
+}
+
+export { ApiError }

@@ -1,0 +1,160 @@
+/** Cloud Run: the v2 API, the v1 IAM methods gcloud uses, and the Knative-style v1 surface of `gcloud run services describe`. */
+import { ApiError, notFound } from './errors'
+import { iamMethods } from './iam-methods'
+import { route, type Ctx, type Route } from './router'
+import type { FakeState, ServiceRec } from './state'
+
+const TIME = '2025-01-01T00:00:00.000000Z'
+const INGRESS_ANNOTATION: Record<string, string> = {
+  INGRESS_TRAFFIC_ALL: 'all',
+  INGRESS_TRAFFIC_INTERNAL_ONLY: 'internal',
+  INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER: 'internal-and-cloud-load-balancing'
+}
+
+function lookup(state: FakeState, project: string, region: string, id: string): ServiceRec | undefined {
+  const proj = state.project(project)
+  return proj ? state.services.get(`projects/${proj.projectId}/locations/${region}/services/${id}`) : undefined
+}
+
+const computeSa = (state: FakeState, s: ServiceRec): string => `${state.project(s.project)!.projectNumber}-compute@developer.gserviceaccount.com`
+
+export function v2Service(state: FakeState, s: ServiceRec): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: s.name,
+    uid: '00000000-0000-4000-8000-' + s.id.padEnd(12, '0').slice(0, 12).replace(/[^0-9a-f]/g, 'a'),
+    generation: '1',
+    labels: s.functionName ? { 'goog-managed-by': 'cloudfunctions' } : {},
+    createTime: TIME,
+    updateTime: TIME,
+    creator: state.caller.replace(/^[a-zA-Z]+:/, ''),
+    lastModifier: state.caller.replace(/^[a-zA-Z]+:/, ''),
+    ingress: s.spec.ingress ?? 'INGRESS_TRAFFIC_ALL',
+    launchStage: 'GA',
+    template: {
+      serviceAccount: computeSa(state, s),
+      containers: [{ image: `us-docker.pkg.dev/cloudrun/container/hello`, ports: [{ name: 'http1', containerPort: 8080 }], resources: { limits: { cpu: '1000m', memory: '512Mi' }, cpuIdle: true } }],
+      timeout: '300s',
+      maxInstanceRequestConcurrency: 80
+    },
+    traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
+    uri: s.uri,
+    urls: s.urls,
+    observedGeneration: '1',
+    terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED', lastTransitionTime: TIME },
+    conditions: [
+      { type: 'RoutesReady', state: 'CONDITION_SUCCEEDED', lastTransitionTime: TIME },
+      { type: 'ConfigurationsReady', state: 'CONDITION_SUCCEEDED', lastTransitionTime: TIME }
+    ],
+    latestReadyRevision: `${s.name}/revisions/${s.id}-00001-abc`,
+    latestCreatedRevision: `${s.name}/revisions/${s.id}-00001-abc`,
+    trafficStatuses: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
+    etag: '"CAAAAAAAAAAAAAAA/cHJvamVjdHM"'
+  }
+  if (s.spec.customAudiences?.length) out.customAudiences = s.spec.customAudiences
+  if (s.spec.invokerIamDisabled) out.invokerIamDisabled = true
+  return out
+}
+
+/** The Knative Service object the v1 API returns. */
+function knativeService(state: FakeState, s: ServiceRec): Record<string, unknown> {
+  const num = state.project(s.project)!.projectNumber
+  const rev = `${s.id}-00001-abc`
+  const annotations: Record<string, string> = {
+    'serving.knative.dev/creator': state.caller.replace(/^[a-zA-Z]+:/, ''),
+    'serving.knative.dev/lastModifier': state.caller.replace(/^[a-zA-Z]+:/, ''),
+    'run.googleapis.com/ingress': INGRESS_ANNOTATION[s.spec.ingress ?? 'INGRESS_TRAFFIC_ALL'],
+    'run.googleapis.com/ingress-status': INGRESS_ANNOTATION[s.spec.ingress ?? 'INGRESS_TRAFFIC_ALL'],
+    'run.googleapis.com/urls': JSON.stringify(s.urls)
+  }
+  if (s.spec.customAudiences?.length) annotations['run.googleapis.com/custom-audiences'] = JSON.stringify(s.spec.customAudiences)
+  if (s.spec.invokerIamDisabled) annotations['run.googleapis.com/invoker-iam-disabled'] = 'true'
+  const ready = (type: string): Record<string, string> => ({ type, status: 'True', lastTransitionTime: '2025-01-01T00:00:00.000000Z' })
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: {
+      name: s.id,
+      namespace: num,
+      selfLink: `/apis/serving.knative.dev/v1/namespaces/${num}/services/${s.id}`,
+      uid: '00000000-0000-4000-8000-000000000001',
+      resourceVersion: 'AAYbAAAAAAA',
+      generation: 1,
+      creationTimestamp: '2025-01-01T00:00:00.000000Z',
+      labels: { 'cloud.googleapis.com/location': s.region, ...(s.functionName ? { 'goog-managed-by': 'cloudfunctions' } : {}) },
+      annotations
+    },
+    spec: {
+      template: {
+        metadata: { annotations: { 'autoscaling.knative.dev/maxScale': '100' } },
+        spec: {
+          containerConcurrency: 80,
+          timeoutSeconds: 300,
+          serviceAccountName: computeSa(state, s),
+          containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello', ports: [{ name: 'http1', containerPort: 8080 }], resources: { limits: { cpu: '1000m', memory: '512Mi' } } }]
+        }
+      },
+      traffic: [{ percent: 100, latestRevision: true }]
+    },
+    status: {
+      observedGeneration: 1,
+      conditions: [ready('Ready'), ready('ConfigurationsReady'), ready('RoutesReady')],
+      latestReadyRevisionName: rev,
+      latestCreatedRevisionName: rev,
+      traffic: [{ revisionName: rev, percent: 100, latestRevision: true }],
+      url: s.uri,
+      address: { url: s.uri }
+    }
+  }
+}
+
+const P2 = '/(v1|v2)/projects/([^/]+)/locations/([^/]+)/services/([^/:]+)'
+const svcName = (c: Ctx): string => `projects/${c.params[1]}/locations/${c.params[2]}/services/${c.params[3]}`
+const notFoundMsg = (c: Ctx): string =>
+  c.params[0] === 'v2' ? `Resource '${c.params[3]}' of kind 'SERVICE' in region '${c.params[2]}' in project '${c.params[1]}' does not exist.` : `Resource 'services/${c.params[3]}' was not found`
+
+/** gcloud reaches the Knative surface on REGION-<host>; the region is only in the host name. */
+function regionOf(c: Ctx): string {
+  const m = /^([a-z]+-[a-z]+\d+)-/.exec(c.host)
+  if (!m) throw new ApiError(400, 'This API is served on regional endpoints only (REGION-run.googleapis.com).', 'INVALID_ARGUMENT')
+  return m[1]
+}
+
+export function runRoutes(): Route[] {
+  const getService = (c: Ctx, project: string, region: string, id: string, shown: string): ServiceRec => {
+    c.state.require(c.identity, `projects/${project}/locations/${region}/services/${id}`, 'run.services.get', shown)
+    const s = lookup(c.state, project, region, id)
+    if (!s) throw notFound(notFoundMsg(c))
+    return s
+  }
+  return [
+    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, (c) => {
+      c.params.unshift('v2')
+      return v2Service(c.state, getService(c, c.params[1], c.params[2], c.params[3], svcName(c)))
+    }),
+    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services$/, (c) => {
+      c.state.require(c.identity, `projects/${c.params[0]}`, 'run.services.list', `projects/${c.params[0]}/locations/${c.params[1]}`)
+      const proj = c.state.project(c.params[0])!
+      const all = [...c.state.services.values()].filter((s) => s.project === proj.projectId && (c.params[1] === '-' || s.region === c.params[1]))
+      return all.length ? { services: all.map((s) => v2Service(c.state, s)) } : {}
+    }),
+    // v1 (Knative) get, both as a OnePlatform path and as a namespace path
+    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, (c) => {
+      c.params.unshift('v1')
+      return knativeService(c.state, getService(c, c.params[1], c.params[2], c.params[3], svcName(c)))
+    }),
+    route('GET', /^\/apis\/serving\.knative\.dev\/v1\/namespaces\/([^/]+)\/services\/([^/:]+)$/, (c) => {
+      const region = regionOf(c)
+      c.params = ['v1', c.params[0], region, c.params[1]]
+      return knativeService(c.state, getService(c, c.params[1], region, c.params[3], `namespaces/${c.params[1]}/services/${c.params[3]}`))
+    }),
+    ...iamMethods({
+      path: P2,
+      resolve: (c) => lookup(c.state, c.params[1], c.params[2], c.params[3])?.name,
+      display: svcName,
+      permissionPrefix: 'run.services',
+      validPermission: (p) => p.startsWith('run.'),
+      notFoundMessage: notFoundMsg,
+      getVerbs: ['GET', 'POST']
+    })
+  ]
+}

@@ -1,0 +1,218 @@
+/** The Scenario a fake is started from (plain data) and small builders so tests stay terse. */
+
+export interface Expr {
+  expression: string
+  title?: string
+  description?: string
+  location?: string
+}
+export interface Binding {
+  role: string
+  members: string[]
+  condition?: Expr
+}
+export interface Policy {
+  version?: number
+  etag?: string
+  bindings?: Binding[]
+  auditConfigs?: unknown[]
+}
+
+export interface OidcToken {
+  serviceAccountEmail?: string
+  audience?: string
+}
+export interface OAuthToken {
+  serviceAccountEmail?: string
+  scope?: string
+}
+export interface HttpTarget {
+  uri?: string
+  httpMethod?: string
+  headers?: Record<string, string>
+  body?: string
+  oidcToken?: OidcToken
+  oauthToken?: OAuthToken
+}
+/** Cloud Scheduler v1 Job as Google returns it (JSON mapping, string enums). */
+export interface Job {
+  name: string
+  description?: string
+  httpTarget?: HttpTarget
+  pubsubTarget?: Record<string, unknown>
+  appEngineHttpTarget?: Record<string, unknown>
+  schedule?: string
+  timeZone?: string
+  userUpdateTime?: string
+  state?: string
+  status?: { code?: number; message?: string; details?: unknown[] }
+  scheduleTime?: string
+  lastAttemptTime?: string
+  retryConfig?: {
+    retryCount?: number
+    maxRetryDuration?: string
+    minBackoffDuration?: string
+    maxBackoffDuration?: string
+    maxDoublings?: number
+  }
+  attemptDeadline?: string
+}
+
+export interface TargetResponse {
+  status: number
+  body?: string
+}
+
+export interface FunctionSpec {
+  name: string
+  environment: 'GEN_1' | 'GEN_2'
+  ingressSettings?: 'ALLOW_ALL' | 'ALLOW_INTERNAL_ONLY' | 'ALLOW_INTERNAL_AND_GCLB'
+  state?: string
+  iamPolicy?: Policy
+  response?: TargetResponse
+  runtime?: string
+  entryPoint?: string
+  serviceAccountEmail?: string
+}
+
+export type RunIngress = 'INGRESS_TRAFFIC_ALL' | 'INGRESS_TRAFFIC_INTERNAL_ONLY' | 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'
+export interface ServiceSpec {
+  name: string
+  uri?: string
+  urls?: string[]
+  customAudiences?: string[]
+  ingress?: RunIngress
+  invokerIamDisabled?: boolean
+  iamPolicy?: Policy
+  response?: TargetResponse
+}
+
+export interface Fault {
+  method?: string
+  /** regex source matched against the request path */
+  path: string
+  /** 1-based: the Nth matching call */
+  nth: number
+  times?: number
+  kind: 429 | 500 | 502 | 503 | 504 | 'drop'
+}
+
+export interface ConcurrentWriter {
+  resource: string
+  afterRead: number
+  add: { role: string; member: string }
+}
+
+export interface Settings {
+  latencyMs?: number
+  attemptDelayMs?: number
+  logIngestionDelayMs?: number
+  iamPropagationDelayMs?: number
+  coarseStatus?: boolean
+  loggingReadsPerMinute?: number
+}
+
+export interface Scenario {
+  projects: { projectId: string; projectNumber: string; iamPolicy?: Policy }[]
+  functions?: FunctionSpec[]
+  services?: ServiceSpec[]
+  jobs?: Job[]
+  serviceAccounts?: { email: string; iamPolicy?: Policy }[]
+  caller: string
+  wif?: { provider: string; repository: string; subject?: string }
+  settings?: Settings
+  faults?: Fault[]
+  concurrentWriters?: ConcurrentWriter[]
+}
+
+// ---- builders ----
+
+export const sa = (email: string): string => `serviceAccount:${email}`
+export const binding = (role: string, ...members: string[]): Binding => ({ role, members })
+export const policy = (...bindings: Binding[]): Policy => ({ version: 1, bindings })
+export const schedulerAgent = (projectNumber: string): string =>
+  `serviceAccount:service-${projectNumber}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
+
+type FnOpts = Partial<Omit<FunctionSpec, 'name' | 'environment'>>
+export const gen1Function = (project: string, region: string, id: string, opts: FnOpts = {}): FunctionSpec => ({
+  name: `projects/${project}/locations/${region}/functions/${id}`,
+  environment: 'GEN_1',
+  ...opts
+})
+export const gen2Function = (project: string, region: string, id: string, opts: FnOpts = {}): FunctionSpec => ({
+  name: `projects/${project}/locations/${region}/functions/${id}`,
+  environment: 'GEN_2',
+  ...opts
+})
+export const runService = (project: string, region: string, id: string, opts: Partial<Omit<ServiceSpec, 'name'>> = {}): ServiceSpec => ({
+  name: `projects/${project}/locations/${region}/services/${id}`,
+  ...opts
+})
+
+export interface HttpJobOpts {
+  httpMethod?: string
+  body?: string
+  headers?: Record<string, string>
+  oidc?: OidcToken
+  oauth?: OAuthToken
+  schedule?: string
+  timeZone?: string
+  state?: string
+  extra?: Partial<Job>
+}
+/** A job as Google returns it after creation; `body` is plain text here and stored base64 as the API does. */
+export const httpJob = (project: string, location: string, id: string, uri: string, o: HttpJobOpts = {}): Job => {
+  const httpTarget: HttpTarget = { uri, httpMethod: o.httpMethod ?? 'POST' }
+  if (o.headers) httpTarget.headers = o.headers
+  if (o.body !== undefined) httpTarget.body = Buffer.from(o.body).toString('base64')
+  if (o.oidc) httpTarget.oidcToken = o.oidc
+  if (o.oauth) httpTarget.oauthToken = o.oauth
+  return {
+    name: `projects/${project}/locations/${location}/jobs/${id}`,
+    httpTarget,
+    schedule: o.schedule ?? '0 3 * * *',
+    timeZone: o.timeZone ?? 'Etc/UTC',
+    userUpdateTime: '2025-01-01T00:00:00Z',
+    state: o.state ?? 'ENABLED',
+    scheduleTime: '2025-01-02T03:00:00Z',
+    retryConfig: { maxRetryDuration: '0s', minBackoffDuration: '5s', maxBackoffDuration: '3600s', maxDoublings: 5 },
+    attemptDeadline: '180s',
+    ...o.extra
+  }
+}
+
+/** The default URLs Google assigns, derived the same way everywhere (builders, state, tests). */
+const REGION_CODES: Record<string, string> = {
+  'us-central1': 'uc',
+  'us-east1': 'ue',
+  'us-east4': 'uk',
+  'us-west1': 'uw',
+  'us-west2': 'wl',
+  'europe-west1': 'ew',
+  'europe-west2': 'nw',
+  'europe-west3': 'ey',
+  'europe-west4': 'ez',
+  'asia-northeast1': 'an',
+  'asia-east1': 'de',
+  'australia-southeast1': 'ts'
+}
+export const regionCode = (region: string): string =>
+  REGION_CODES[region] ?? region.replace(/[0-9]/g, '').split('-').map((p) => p[0]).join('').slice(0, 2)
+
+export function runHash(project: string, region: string, id: string): string {
+  // deterministic, so a scenario's URLs are stable across runs
+  let h = 2166136261
+  for (const c of `${project}/${region}/${id}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
+  let out = ''
+  for (let i = 0; i < 10; i++) {
+    out += String.fromCharCode(97 + (h % 26))
+    h = Math.imul(h ^ (i + 1), 2654435761) >>> 0
+  }
+  return out
+}
+export const functionUrl = (project: string, region: string, id: string): string =>
+  `https://${region}-${project}.cloudfunctions.net/${id}`
+export const defaultRunUrls = (project: string, projectNumber: string, region: string, id: string): string[] => [
+  `https://${id}-${runHash(project, region, id)}-${regionCode(region)}.a.run.app`,
+  `https://${id}-${projectNumber}.${region}.run.app`
+]

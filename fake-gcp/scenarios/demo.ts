@@ -1,0 +1,64 @@
+/**
+ * The demo: a nightly report job broken the classic ways. Its OIDC token was wiped by a
+ * redeploy script, and its invoker account got roles/cloudfunctions.invoker on a gen 2
+ * function, which does not make it invocable (Cloud Run's roles/run.invoker does).
+ */
+import { binding, gen2Function, httpJob, policy, sa, schedulerAgent, type Scenario } from '../scenario'
+
+export const DEMO_PROJECT = 'demo-proj'
+export const DEMO_PROJECT_NUMBER = '123456789012'
+export const DEMO_REGION = 'us-central1'
+export const DEMO_DEPLOYER = 'deployer@demo-proj.iam.gserviceaccount.com'
+export const DEMO_INVOKER = 'scheduler-invoker@demo-proj.iam.gserviceaccount.com'
+export const DEMO_PROVIDER = `projects/${DEMO_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/providers/my-repo`
+export const DEMO_REPOSITORY = 'acme/reports'
+
+export function demo(): Scenario {
+  return {
+    projects: [
+      {
+        projectId: DEMO_PROJECT,
+        projectNumber: DEMO_PROJECT_NUMBER,
+        iamPolicy: policy(
+          binding('roles/owner', 'user:owner@acme.example'),
+          binding('roles/cloudscheduler.admin', sa(DEMO_DEPLOYER)),
+          binding('roles/cloudfunctions.admin', sa(DEMO_DEPLOYER)),
+          binding('roles/run.admin', sa(DEMO_DEPLOYER)),
+          binding('roles/resourcemanager.projectIamAdmin', sa(DEMO_DEPLOYER)),
+          binding('roles/logging.viewer', sa(DEMO_DEPLOYER)),
+          binding('roles/cloudscheduler.serviceAgent', schedulerAgent(DEMO_PROJECT_NUMBER))
+        )
+      }
+    ],
+    functions: [
+      gen2Function(DEMO_PROJECT, DEMO_REGION, 'nightly-report', {
+        runtime: 'nodejs20',
+        entryPoint: 'nightlyReport',
+        iamPolicy: policy(binding('roles/cloudfunctions.invoker', sa(DEMO_INVOKER)))
+      })
+    ],
+    jobs: [
+      httpJob(DEMO_PROJECT, DEMO_REGION, 'nightly-report', `https://${DEMO_REGION}-${DEMO_PROJECT}.cloudfunctions.net/nightly-report`, {
+        httpMethod: 'POST',
+        body: '{"report":"daily-sales","format":"pdf"}',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' },
+        schedule: '0 3 * * *',
+        timeZone: 'Europe/Berlin'
+      })
+    ],
+    serviceAccounts: [
+      {
+        email: DEMO_DEPLOYER,
+        iamPolicy: policy(
+          binding(
+            'roles/iam.workloadIdentityUser',
+            `principalSet://iam.googleapis.com/projects/${DEMO_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/attribute.repository/${DEMO_REPOSITORY}`
+          )
+        )
+      },
+      { email: DEMO_INVOKER, iamPolicy: policy(binding('roles/iam.serviceAccountUser', sa(DEMO_DEPLOYER))) }
+    ],
+    caller: sa(DEMO_DEPLOYER),
+    wif: { provider: DEMO_PROVIDER, repository: DEMO_REPOSITORY }
+  }
+}

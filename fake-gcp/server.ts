@@ -1,0 +1,166 @@
+/** One node:http server for every API; also accepts proxy-style absolute URLs (gcloud's regional Cloud Run hosts). */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ApiError, notFound } from './errors'
+import { FaultInjector } from './faults'
+import { authenticate, match, Reply, type Ctx, type Route } from './router'
+import type { FakeState, RequestRecord } from './state'
+
+const ANONYMOUS = { member: 'anonymous', aliases: ['allUsers'] }
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export interface Server {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+export async function listen(state: FakeState, routes: Route[], port = 0): Promise<Server> {
+  const faults = new FaultInjector(state.scenario.faults ?? [])
+  const debug = !!process.env.FAKE_GCP_DEBUG
+  let baseUrl = ''
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((e: Error) => {
+        process.stderr.write(`fake-gcp: ${e.stack}\n`)
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(new ApiError(500, 'Internal error encountered.').body()))
+      })
+    })
+  })
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): Promise<void> {
+    const method = req.method ?? 'GET'
+    // absolute-form targets come from clients using us as a proxy; WHATWG URL rejects hosts like us-central1-127.0.0.1
+    const abs = /^https?:\/\/([^/?#]+)([^?#]*)(?:\?([^#]*))?/.exec(req.url ?? '')
+    const host = abs ? abs[1] : (req.headers.host ?? '127.0.0.1')
+    const rawPath = abs ? abs[2] || '/' : (req.url ?? '/').split('?')[0]
+    const rawQuery = abs ? (abs[3] ?? '') : (req.url ?? '').split('?').slice(1).join('?')
+    let path = rawPath
+    try {
+      path = decodeURIComponent(rawPath)
+    } catch {
+      /* keep raw */
+    }
+    const query = new URLSearchParams(rawQuery)
+    const record: RequestRecord = { method, path, query: rawQuery, body: parseLoose(rawBody, req.headers['content-type']), status: 0, time: Date.now() }
+    state.requests.push(record)
+
+    if (state.settings.latencyMs) await sleep(state.settings.latencyMs)
+
+    const fault = faults.check(method, path)
+    if (fault === 'drop') {
+      record.status = 0
+      req.socket.destroy()
+      return
+    }
+    let status = 500
+    let payload: unknown
+    let headers: Record<string, string> = {}
+    if (fault !== undefined) {
+      ;({ status, payload, headers } = faultReply(fault))
+    } else {
+      const found = match(routes, method, path)
+      try {
+        if (!found) {
+          if (debug) process.stderr.write(`fake-gcp: no route for ${method} ${req.url} ${rawBody.slice(0, 500)}\n`)
+          throw notFound(`The requested URL ${path} was not found on this server.`)
+        }
+        const ctx: Ctx = {
+          state,
+          method,
+          path,
+          query,
+          body: parseBody(rawBody, req.headers['content-type']),
+          rawBody,
+          headers: req.headers,
+          host,
+          params: found.params,
+          intEnums: /enum-encoding=int/.test(query.get('$alt') ?? ''),
+          baseUrl,
+          identity: ANONYMOUS
+        }
+        if (found.route.auth !== 'none') {
+          authenticate(ctx)
+          record.principal = ctx.identity.member
+        }
+        const out = await found.route.handler(ctx)
+        if (ctx.identity !== ANONYMOUS) record.principal = ctx.identity.member
+        if (out instanceof Reply) {
+          status = out.status
+          payload = out.body
+          headers = out.headers
+        } else {
+          status = 200
+          payload = out
+        }
+      } catch (e) {
+        if (e instanceof ApiError) {
+          status = e.code
+          payload = e.body()
+        } else {
+          status = 500
+          payload = new ApiError(500, 'Internal error encountered.').body()
+          process.stderr.write(`fake-gcp: handler crashed on ${method} ${path}: ${(e as Error).stack}\n`)
+        }
+        if (debug) process.stderr.write(`fake-gcp: ${method} ${req.url} -> ${status} ${JSON.stringify(payload).slice(0, 300)}\n`)
+      }
+    }
+    record.status = status
+    const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {})
+    res.writeHead(status, { 'content-type': typeof payload === 'string' ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8', ...headers })
+    res.end(text)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const actual = (server.address() as AddressInfo).port
+  baseUrl = `http://127.0.0.1:${actual}/`
+  return {
+    url: baseUrl,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}
+
+function faultReply(kind: number): { status: number; payload: unknown; headers: Record<string, string> } {
+  // 502 comes from Google's front end as an HTML page, not the JSON envelope
+  if (kind === 502) return { status: 502, payload: '<!DOCTYPE html><title>Error 502 (Server Error)!!1</title><p><b>502.</b> <ins>That’s an error.</ins>', headers: {} }
+  const messages: Record<number, string> = {
+    429: 'Quota exceeded for quota metric and limit. Please retry with exponential backoff.',
+    500: 'Internal error encountered.',
+    503: 'The service is currently unavailable.',
+    504: 'The request timed out. Please try again.'
+  }
+  return { status: kind, payload: new ApiError(kind, messages[kind] ?? 'Error').body(), headers: kind === 429 || kind === 503 ? { 'retry-after': '1' } : {} }
+}
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw.trim()) return {}
+  if (/x-www-form-urlencoded/.test(contentType ?? '')) return Object.fromEntries(new URLSearchParams(raw))
+  try {
+    const v = JSON.parse(raw) as unknown
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>
+  } catch (e) {
+    throw new ApiError(400, `Invalid JSON payload received. ${(e as Error).message}`, 'INVALID_ARGUMENT')
+  }
+  throw new ApiError(400, 'Invalid JSON payload received. Expected an object.', 'INVALID_ARGUMENT')
+}
+
+function parseLoose(raw: string, contentType: string | undefined): unknown {
+  if (!raw) return undefined
+  try {
+    return parseBody(raw, contentType)
+  } catch {
+    return raw
+  }
+}

@@ -1,0 +1,236 @@
+/** The in-memory model of one Google Cloud, loaded from a Scenario. */
+import { permissionDenied } from './errors'
+import { PolicyEngine, type Identity } from './policy'
+import {
+  defaultRunUrls,
+  functionUrl,
+  type FunctionSpec,
+  type Job,
+  type Scenario,
+  type ServiceSpec,
+  type Settings
+} from './scenario'
+import { newSigner, TokenRegistry, type Signer } from './tokens'
+
+export interface ProjectRec {
+  projectId: string
+  projectNumber: string
+}
+export interface FunctionRec {
+  name: string
+  project: string
+  region: string
+  id: string
+  spec: FunctionSpec
+  url: string
+  /** gen 2: the Cloud Run service that serves it */
+  serviceName?: string
+}
+export interface ServiceRec {
+  name: string
+  project: string
+  region: string
+  id: string
+  spec: ServiceSpec
+  uri: string
+  urls: string[]
+  /** set when this service backs a gen 2 function */
+  functionName?: string
+}
+export interface SaRec {
+  email: string
+  project: string
+  uniqueId: string
+}
+export interface LogEntry {
+  logName: string
+  resource: { type: string; labels: Record<string, string> }
+  timestamp: string
+  receiveTimestamp: string
+  severity: string
+  insertId: string
+  jsonPayload?: Record<string, unknown>
+  httpRequest?: Record<string, unknown>
+}
+export interface StoredLogEntry {
+  entry: LogEntry
+  /** epoch ms from which entries:list returns it (ingestion delay) */
+  visibleAt: number
+}
+export interface RequestRecord {
+  method: string
+  path: string
+  query: string
+  body: unknown
+  status: number
+  time: number
+  principal?: string
+}
+
+const SA_DOMAIN = /^([^@]+)@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/i
+
+export class FakeState {
+  readonly settings: Required<Settings>
+  readonly projects = new Map<string, ProjectRec>()
+  readonly functions = new Map<string, FunctionRec>()
+  readonly services = new Map<string, ServiceRec>()
+  readonly jobs = new Map<string, Job>()
+  readonly serviceAccounts = new Map<string, SaRec>()
+  readonly policies: PolicyEngine
+  readonly tokens = new TokenRegistry()
+  /** signs Google ID tokens (generateIdToken, Scheduler OIDC) */
+  readonly google: Signer = newSigner('fake-google-1')
+  /** signs GitHub Actions OIDC tokens */
+  readonly github: Signer = newSigner('fake-github-1')
+  readonly logs: StoredLogEntry[] = []
+  readonly requests: RequestRecord[] = []
+  readonly caller: string
+  readonly wif?: Scenario['wif']
+  /** GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_TOKEN for this fake */
+  readonly githubRequestToken = `ghrt-${Math.random().toString(36).slice(2)}`
+  private readonly saCheck: boolean
+
+  constructor(readonly scenario: Scenario) {
+    const s = scenario.settings ?? {}
+    this.settings = {
+      latencyMs: s.latencyMs ?? 0,
+      attemptDelayMs: s.attemptDelayMs ?? 300,
+      logIngestionDelayMs: s.logIngestionDelayMs ?? 1000,
+      iamPropagationDelayMs: s.iamPropagationDelayMs ?? 0,
+      coarseStatus: s.coarseStatus ?? false,
+      loggingReadsPerMinute: s.loggingReadsPerMinute ?? 60
+    }
+    this.caller = scenario.caller
+    this.wif = scenario.wif
+    const writers = scenario.concurrentWriters ?? []
+    this.policies = new PolicyEngine({
+      now: () => Date.now(),
+      memberExists: (m) => this.memberExists(m),
+      afterRead: (resource, n) => {
+        for (const w of writers) if (w.resource === resource && w.afterRead === n) this.policies.addBinding(resource, w.add.role, w.add.member)
+      }
+    })
+
+    for (const p of scenario.projects) {
+      this.projects.set(p.projectId, { projectId: p.projectId, projectNumber: p.projectNumber })
+      this.policies.load(`projects/${p.projectId}`, p.iamPolicy)
+    }
+    const explicitServices = new Map((scenario.services ?? []).map((s) => [s.name, s]))
+    for (const f of scenario.functions ?? []) {
+      const { project, region, id } = parseName(f.name, 'functions')
+      this.requireProject(project, f.name)
+      const rec: FunctionRec = { name: f.name, project, region, id, spec: f, url: functionUrl(project, region, id) }
+      if (f.environment === 'GEN_2') {
+        rec.serviceName = `projects/${project}/locations/${region}/services/${id}`
+        const svc = explicitServices.get(rec.serviceName) ?? { name: rec.serviceName }
+        explicitServices.delete(rec.serviceName)
+        this.addService(svc, f.name)
+      }
+      this.functions.set(f.name, rec)
+      this.policies.load(f.name, f.iamPolicy)
+    }
+    for (const svc of explicitServices.values()) this.addService(svc)
+    for (const j of scenario.jobs ?? []) this.jobs.set(j.name, structuredClone(j))
+
+    this.saCheck = scenario.serviceAccounts !== undefined
+    for (const a of scenario.serviceAccounts ?? []) this.addServiceAccount(a.email, a.iamPolicy)
+    // accounts a scenario names elsewhere exist too, so a terse scenario need not list them
+    const named = [scenario.caller, ...(scenario.jobs ?? []).flatMap((j) => [j.httpTarget?.oidcToken?.serviceAccountEmail, j.httpTarget?.oauthToken?.serviceAccountEmail])]
+    for (const m of named) {
+      const email = m?.replace(/^serviceAccount:/, '')
+      if (email && SA_DOMAIN.test(email) && !this.serviceAccounts.has(email.toLowerCase())) this.addServiceAccount(email)
+    }
+  }
+
+  private requireProject(project: string, what: string): void {
+    if (!this.projects.has(project)) throw new Error(`scenario: ${what} names unknown project ${project}`)
+  }
+
+  private addService(spec: ServiceSpec, functionName?: string): void {
+    const { project, region, id } = parseName(spec.name, 'services')
+    this.requireProject(project, spec.name)
+    const defaults = defaultRunUrls(project, this.projects.get(project)!.projectNumber, region, id)
+    const uri = spec.uri ?? spec.urls?.[0] ?? defaults[0]
+    const urls = spec.urls ?? (spec.uri ? [spec.uri] : defaults)
+    this.services.set(spec.name, { name: spec.name, project, region, id, spec, uri, urls, functionName })
+    this.policies.load(spec.name, spec.iamPolicy)
+  }
+
+  private addServiceAccount(email: string, policy?: import('./scenario').Policy): void {
+    const m = SA_DOMAIN.exec(email)
+    const project = m?.[2] ?? [...this.projects.keys()][0]
+    const uniqueId = String(100000000000000000000n + BigInt(this.serviceAccounts.size + 1) * 7919n)
+    this.serviceAccounts.set(email.toLowerCase(), { email, project, uniqueId })
+    this.policies.load(saResource(project, email), policy)
+  }
+
+  /** IAM refuses bindings for user-managed accounts that do not exist (only checked when the scenario lists accounts). */
+  private memberExists(member: string): boolean {
+    if (!this.saCheck || !member.startsWith('serviceAccount:')) return true
+    const email = member.slice('serviceAccount:'.length)
+    const m = SA_DOMAIN.exec(email)
+    if (!m || !this.projects.has(m[2])) return true
+    return this.serviceAccounts.has(email.toLowerCase())
+  }
+
+  project(idOrNumber: string): ProjectRec | undefined {
+    return this.projects.get(idOrNumber) ?? [...this.projects.values()].find((p) => p.projectNumber === idOrNumber)
+  }
+
+  serviceAccount(email: string): SaRec | undefined {
+    return this.serviceAccounts.get(email.toLowerCase())
+  }
+
+  /** Every member string a binding may use to name this principal. */
+  identity(member: string): Identity {
+    const aliases = [member, 'allUsers', 'allAuthenticatedUsers']
+    const fed = /^principal:\/\/iam\.googleapis\.com\/(projects\/\d+\/locations\/global\/workloadIdentityPools\/[^/]+)\/subject\/(.+)$/.exec(member)
+    if (fed && this.wif) {
+      aliases.push(`principalSet://iam.googleapis.com/${fed[1]}/attribute.repository/${this.wif.repository}`)
+      aliases.push(`principalSet://iam.googleapis.com/${fed[1]}/*`)
+    }
+    return { member, aliases }
+  }
+
+  /** The resource followed by its ancestors, for IAM inheritance. */
+  ancestry(resource: string): string[] {
+    const m = /^projects\/([^/]+)/.exec(resource)
+    const proj = m ? this.project(m[1]) : undefined
+    const projectRes = proj ? `projects/${proj.projectId}` : undefined
+    return projectRes && projectRes !== resource ? [resource, projectRes] : [resource]
+  }
+
+  can(who: Identity, resource: string, permission: string): boolean {
+    return this.policies.allows(who, this.ancestry(resource), permission)
+  }
+
+  /** Throw Google's 403 unless `who` holds `permission` on `resource` (or an ancestor). */
+  require(who: Identity, resource: string, permission: string, shownAs = resource): void {
+    if (!this.can(who, resource, permission)) throw permissionDenied(permission, shownAs)
+  }
+
+  /** The function serving `https://REGION-PROJECT.cloudfunctions.net/NAME[/…]`, if any. */
+  functionByUrl(uri: string): FunctionRec | undefined {
+    return [...this.functions.values()].find((f) => uri === f.url || uri.startsWith(`${f.url}/`) || uri.startsWith(`${f.url}?`))
+  }
+
+  serviceByOrigin(origin: string): ServiceRec | undefined {
+    return [...this.services.values()].find((s) => [s.uri, ...s.urls].some((u) => safeOrigin(u) === origin))
+  }
+}
+
+export function parseName(name: string, kind: string): { project: string; region: string; id: string } {
+  const m = new RegExp(`^projects/([^/]+)/locations/([^/]+)/${kind}/([^/]+)$`).exec(name)
+  if (!m) throw new Error(`scenario: bad ${kind} name ${name}`)
+  return { project: m[1], region: m[2], id: m[3] }
+}
+
+export const saResource = (project: string, email: string): string => `projects/${project}/serviceAccounts/${email}`
+
+export function safeOrigin(u: string): string | undefined {
+  try {
+    return new URL(u).origin
+  } catch {
+    return undefined
+  }
+}
