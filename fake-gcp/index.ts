@@ -88,7 +88,8 @@ export async function startFakeGcp(scenario: Scenario, opts: { port?: number } =
       const oidcUrl = `${url}${GITHUB_OIDC_PATH}`
       const env: Record<string, string> = {
         ...overrides,
-        ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl,
+        // A runner's URL carries a query (api-version); @actions/core appends `&audience=`.
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${oidcUrl}?api-version=2.0`,
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: state.githubRequestToken,
         GOOGLE_CLOUD_PROJECT: defaultProject
       }

@@ -95,7 +95,7 @@ function explainAuthFailure(e: unknown, opts: AuthOptions): AuthError {
     if (/generateAccessToken|impersonat/i.test(msg) || (status === 403 && !/token exchange|sts/i.test(msg))) {
       const m = /projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)/.exec(opts.workloadIdentityProvider)
       const principal = m
-        ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/OWNER/REPO`
+        ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/${(opts.env ?? process.env).GITHUB_REPOSITORY || 'OWNER/REPO'}`
         : 'the workload identity principal'
       return new AuthError(
         `Impersonating ${sa} was refused (${msg}). Grant ${principal} roles/iam.workloadIdentityUser on ${sa}: ` +
