@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['dist/**', '.ci/.node24/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

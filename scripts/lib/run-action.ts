@@ -22,7 +22,7 @@ export interface RunOptions {
   env?: Record<string, string>
   /** Echo the action's stdout live (the demo). */
   echo?: boolean
-  /** Node binary (the Node 24 check uses another). */
+  /** Node binary; default ACTION_NODE, else this process's (CI runs the suite again under Node 24 this way). */
   node?: string
   timeoutMs?: number
   /** The bundle to run, relative to the repository root (the working directory of npm scripts). */
@@ -64,7 +64,10 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   }
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
   const started = Date.now()
-  const child = spawn(opts.node ?? process.execPath, [resolve(opts.entry ?? 'dist/index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(opts.node ?? process.env.ACTION_NODE ?? process.execPath, [resolve(opts.entry ?? 'dist/index.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => {

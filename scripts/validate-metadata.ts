@@ -1,0 +1,81 @@
+/**
+ * `npm run validate`: the action's metadata and workflows through a real validator
+ * (@action-validator/cli), and the README's inputs/outputs tables checked against action.yml
+ * so the two cannot drift.
+ *
+ * action-validator 0.6.0's schema predates `runs.using: node24` (it knows node12/16/20), so
+ * action.yml is validated as a copy with `using: node20`, and node24 is asserted here.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+
+interface ActionYml {
+  inputs: Record<string, { default?: string }>
+  outputs: Record<string, unknown>
+  runs: { using: string; main: string }
+}
+
+const problems: string[] = []
+const validator = join('node_modules', '.bin', 'action-validator')
+const validate = (file: string, label = file): void => {
+  try {
+    execFileSync(validator, [file], { stdio: 'pipe' })
+    console.log(`valid: ${label}`)
+  } catch (e) {
+    problems.push(`${label}: ${(e as { stdout?: Buffer }).stdout?.toString() ?? String(e)}`)
+  }
+}
+
+const text = readFileSync('action.yml', 'utf8')
+const action = parse(text) as ActionYml
+if (action.runs.using !== 'node24') problems.push(`action.yml: runs.using is ${action.runs.using}, expected node24`)
+if (action.runs.main !== 'dist/index.js') problems.push(`action.yml: runs.main is ${action.runs.main}, expected dist/index.js`)
+const copy = join(mkdtempSync(join(tmpdir(), 'validate-')), 'action.yml')
+writeFileSync(copy, text.replace(/using: node24/, 'using: node20'))
+validate(copy, 'action.yml (schema; using checked above)')
+
+for (const dir of ['.github/workflows', 'examples/workflows']) {
+  let files: string[] = []
+  try {
+    files = readdirSync(dir).filter(f => /\.ya?ml$/.test(f))
+  } catch {
+    continue
+  }
+  for (const f of files) validate(join(dir, f))
+}
+
+/** Rows of the markdown table that follows `## heading`: first cell (backticks stripped) → second cell. */
+function table(markdown: string, heading: string): Map<string, string> {
+  const section = markdown.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? ''
+  const rows = new Map<string, string>()
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map(c => c.trim())
+    if (cells.length < 4 || /^-+$/.test(cells[1]) || cells[1] === 'input' || cells[1] === 'output') continue
+    rows.set(cells[1].replace(/`/g, ''), cells[2].replace(/`/g, ''))
+  }
+  return rows
+}
+
+const readme = readFileSync('README.md', 'utf8')
+const inputs = table(readme, 'Inputs')
+const outputs = table(readme, 'Outputs')
+const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+if (!same([...inputs.keys()], Object.keys(action.inputs)))
+  problems.push(`README inputs [${[...inputs.keys()]}] differ from action.yml [${Object.keys(action.inputs)}]`)
+if (!same([...outputs.keys()], Object.keys(action.outputs)))
+  problems.push(`README outputs [${[...outputs.keys()]}] differ from action.yml [${Object.keys(action.outputs)}]`)
+for (const [name, spec] of Object.entries(action.inputs)) {
+  const documented = inputs.get(name)
+  if (spec.default !== undefined && documented !== undefined && documented !== spec.default) {
+    problems.push(`README says input ${name} defaults to "${documented}", action.yml says "${spec.default}"`)
+  }
+}
+
+if (problems.length) {
+  console.error(problems.join('\n'))
+  process.exit(1)
+}
+console.log(`README tables match action.yml (${inputs.size} inputs, ${outputs.size} outputs)`)
