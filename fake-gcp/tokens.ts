@@ -8,9 +8,16 @@ export interface Signer {
   publicKey: KeyObject
 }
 
+// RSA key generation is the slowest part of starting a fake: one pair per kid per process
+const signers = new Map<string, Signer>()
 export function newSigner(kid: string): Signer {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  return { kid, privateKey, publicKey }
+  let s = signers.get(kid)
+  if (!s) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    s = { kid, privateKey, publicKey }
+    signers.set(kid, s)
+  }
+  return s
 }
 
 const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url')

@@ -78,7 +78,7 @@ export async function addToBinding(iam: IamResource, resource: string, role: str
   for (let attempt = 0; ; attempt++) {
     const bindings = (policy.bindings ?? []).map(b => ({ ...b, members: [...(b.members ?? [])] }))
     let binding = bindings.find(b => b.role === role && !b.condition)
-    const toAdd = members.filter(m => !binding?.members.includes(m))
+    const toAdd = [...new Set(members)].filter(m => !binding?.members.includes(m))
     if (!toAdd.length) return []
     if (!binding) {
       binding = { role, members: [] }

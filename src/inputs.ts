@@ -50,7 +50,9 @@ export class InputError extends Error {}
 
 type GetInput = (name: string) => string
 
-const bad = (input: string, value: string, expected: string): InputError => new InputError(`Invalid '${input}' "${value}": ${expected}`)
+// The echoed value is folded onto one line: list inputs may hold newlines.
+const bad = (input: string, value: string, expected: string): InputError =>
+  new InputError(`Invalid '${input}' "${value.trim().replace(/\s*\n\s*/g, ', ')}": ${expected}`)
 
 export function parseBoolean(input: string, value: string, fallback: boolean): boolean {
   const v = value.trim().toLowerCase()
@@ -155,6 +157,9 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   const namedLocations = new Set(jobRefs.map(r => r.location).filter((l): l is string => !!l))
   if (namedLocations.size > 1) throw bad('job', getInput('job'), `names several locations (${[...namedLocations].join(', ')}); one run acts on one location.`)
   const [namedLocation] = namedLocations
+  if (locationInput && namedLocation && locationInput !== namedLocation) {
+    throw bad('location', locationInput, `the job full name is in ${namedLocation}.`)
+  }
   const region = regionInput || targetRef?.region || locationInput || namedLocation || ''
   const location = locationInput || namedLocation || region
   if (!region && !location) {

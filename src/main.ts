@@ -134,7 +134,7 @@ export async function run(): Promise<void> {
     core.info(`Authenticating with ${describe}; mode ${s.mode}`)
     const g = createClients(token, s.universe, m => core.debug(m()))
     const outcome = await execute(s, g)
-    await publish(outcome)
+    await publish(outcome, s)
     if (outcome.result === 'drift') core.setFailed('Drift found: run with mode: fix to repair it (see the job summary).')
     else if (outcome.result === 'failed')
       core.setFailed(outcome.error ?? 'A job is not set up to pass its test run; see the job summary for the cause and the fix.')

@@ -36,7 +36,7 @@ function parseFull(value: string, collection: string, idPattern: RegExp, what: s
   if (parts.length !== 6 || parts[0] !== 'projects' || parts[2] !== 'locations' || parts[4] !== collection) {
     throw new NameError(`${what} "${value}": expected an id or projects/PROJECT/locations/LOCATION/${collection}/ID`)
   }
-  const [, project, region, , , id] = parts
+  const [, project, , region, , id] = parts
   if (!PROJECT_ID.test(project)) throw new NameError(`${what} "${value}": "${project}" is not a valid project id`)
   if (!REGION.test(region)) throw new NameError(`${what} "${value}": "${region}" is not a valid location`)
   if (!idPattern.test(id)) throw new NameError(`${what} "${value}": "${id}" is not a valid id`)

@@ -302,7 +302,8 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
     })
 
   // Audience: what the token would carry today vs what the target accepts.
-  const wantedAudience = s.audience ?? audience
+  // An empty audience means the URI: judge what the token would really carry.
+  const wantedAudience = s.audience ?? (audience || uri)
   const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind !== 'gen1' && t.customAudiences.includes(s.audience))
   if (!audienceAcceptable) {
     const why =

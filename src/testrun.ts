@@ -168,7 +168,17 @@ export async function testRun(g: GoogleClients, jobs: TestRunJob[], o: TestRunOp
   const log = o.log ?? (() => {})
   const deadline = Date.now() + o.timeoutMs
   const watcher = new LogWatcher(g, o.project, o.logPollMs ?? 2500, log)
-  return Promise.all(jobs.map(j => runOne(g, j, o, deadline, watcher, log)))
+  return Promise.all(
+    jobs.map(j =>
+      runOne(g, j, o, deadline, watcher, log).catch((e: unknown) => ({
+        job: j.name,
+        inferred: false,
+        runs: 1,
+        passed: false,
+        error: e instanceof Error ? e.message : String(e)
+      }))
+    )
+  )
 }
 
 async function runOne(

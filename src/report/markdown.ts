@@ -5,8 +5,8 @@ import { rpcName } from '../testrun'
 
 const ICON: Record<string, string> = { ok: '✅', warning: '⚠️', error: '❌' }
 const RESULT_LINE: Record<string, string> = {
-  ok: '✅ **ok**: every job is set up right and its test attempt passed.',
-  fixed: '🔧 **fixed**: drift was repaired and the test attempts passed.',
+  ok: '✅ **ok**: every job is set up right.',
+  fixed: '🔧 **fixed**: drift was repaired.',
   drift: '⚠️ **drift**: something is set up wrong; run with `mode: fix` to repair it.',
   failed: '❌ **failed**'
 }
@@ -39,7 +39,13 @@ export function testLine(j: JobOutcome, expected: number): string {
 }
 
 export function renderMarkdown(o: Outcome): string {
-  const out: string[] = [`## Cloud Scheduler OIDC check (${o.mode})`, '', RESULT_LINE[o.result] + (o.result === 'failed' && o.error ? ` ${o.error}` : '')]
+  const tested = o.jobs.some(j => j.attempt)
+  const passed = tested && (o.result === 'ok' || o.result === 'fixed') ? ' Every test attempt passed.' : ''
+  const out: string[] = [
+    `## Cloud Scheduler OIDC check (${o.mode})`,
+    '',
+    RESULT_LINE[o.result] + passed + (o.result === 'failed' && o.error ? ` ${o.error}` : '')
+  ]
   for (const j of o.jobs) {
     out.push('', `### \`${j.plan.job.split('/').pop()}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '')
     out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|')

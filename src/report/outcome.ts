@@ -31,10 +31,13 @@ export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: b
   const errors = plan.checks.filter((c: Check) => c.severity === 'error' && (c.blocker || !applied))
   const byStatus: Record<number, string[]> = {
     401: ['job.token', 'job.audience', 'job.service_account'],
-    403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account']
+    403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
+    404: ['job.uri']
   }
   const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : []
-  const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? errors[0]
+  // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
+  const authLike = !attempt.httpStatus || attempt.httpStatus < 500
+  const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined)
   if (hit) return `${hit.title}: ${hit.found} (expected ${hit.expected})`
   if (attempt.httpStatus && attempt.httpStatus >= 500)
     return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`

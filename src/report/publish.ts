@@ -1,5 +1,6 @@
-/** Puts the outcome where GitHub shows it: outputs, annotations and the job summary. */
+/** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
 import * as core from '@actions/core'
+import { commentTarget, postStickyComment } from './comment'
 import { renderMarkdown } from './markdown'
 import type { Outcome } from './outcome'
 
@@ -32,7 +33,11 @@ export function outputs(o: Outcome): Record<string, string> {
   }
 }
 
-export async function publish(o: Outcome): Promise<string> {
+/**
+ * Publishes the outcome; with `settings`, also upserts the sticky PR comment (same markdown as
+ * the summary). The comment is best-effort: a refusal is a warning, never a failed step.
+ */
+export async function publish(o: Outcome, settings?: { comment: boolean; githubToken?: string }): Promise<string> {
   for (const [k, v] of Object.entries(outputs(o))) core.setOutput(k, v)
   for (const j of o.jobs) {
     const id = j.plan.job.split('/').pop()
@@ -53,5 +58,18 @@ export async function publish(o: Outcome): Promise<string> {
   }
   const md = renderMarkdown(o)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(md).write()
+  if (settings) await publishComment(md, settings)
   return md
+}
+
+async function publishComment(md: string, settings: { comment: boolean; githubToken?: string }): Promise<void> {
+  const target = commentTarget(settings)
+  if (!target.comment) {
+    if (target.warning) core.warning(target.warning)
+    return
+  }
+  core.setSecret(target.token)
+  const r = await postStickyComment(target, md)
+  if ('warning' in r) core.warning(r.warning)
+  else core.info(`PR comment ${r.done} on ${target.pr.owner}/${target.pr.repo}#${target.pr.number}.`)
 }

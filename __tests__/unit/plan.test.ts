@@ -1,0 +1,656 @@
+import { describe, expect, it } from '@jest/globals'
+import type { Binding, Job, Policy } from '../../src/google/types'
+import { readSettings, type Settings } from '../../src/inputs'
+import type { Observed, ObservedJob, TargetState } from '../../src/observe'
+import { hasBlocker, hasDrift, plan, type Check, type CheckId, type JobPlan } from '../../src/plan'
+
+// ---- the world the plans are made over -------------------------------------------------------
+
+const P = 'my-proj'
+const NUM = '123456789012'
+const SA = 'invoker@my-proj.iam.gserviceaccount.com'
+const SA2 = 'other@my-proj.iam.gserviceaccount.com'
+const OLD = 'old@my-proj.iam.gserviceaccount.com'
+const M = `serviceAccount:${SA}`
+const M2 = `serviceAccount:${SA2}`
+const AGENT = `serviceAccount:service-${NUM}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
+const AGENT_ROLE = 'roles/cloudscheduler.serviceAgent'
+const CF_INVOKER = 'roles/cloudfunctions.invoker'
+const RUN_INVOKER = 'roles/run.invoker'
+
+const JOB = (id = 'j1'): string => `projects/${P}/locations/us-central1/jobs/${id}`
+const FN1 = `projects/${P}/locations/us-central1/functions/fn1`
+const FN1_URL = 'https://us-central1-my-proj.cloudfunctions.net/fn1'
+const FN2 = `projects/${P}/locations/us-central1/functions/fn2`
+const FN2_SVC = `projects/${P}/locations/us-central1/services/fn2`
+const FN2_URL = 'https://us-central1-my-proj.cloudfunctions.net/fn2'
+const FN2_RUN = 'https://fn2-abc123-uc.a.run.app'
+const SVC = `projects/${P}/locations/us-central1/services/svc`
+const SVC_URL = 'https://svc-abc123-uc.a.run.app'
+const SVC_URL2 = `https://svc-${NUM}.us-central1.run.app`
+const CUSTOM_AUD = 'https://api.example.com/scheduler'
+
+const policy = (...bindings: Binding[]): Policy => ({ version: 3, etag: 'BwX1', bindings })
+const bind = (role: string, ...members: string[]): Binding => ({ role, members })
+
+function gen1(over: Partial<TargetState> = {}): TargetState {
+  return {
+    kind: 'gen1',
+    name: FN1,
+    invokeResource: FN1,
+    invokerRole: CF_INVOKER,
+    functionUrl: FN1_URL,
+    serviceUrls: [],
+    customAudiences: [],
+    ingress: 'ALLOW_ALL',
+    invokerIamDisabled: false,
+    policy: policy(bind(CF_INVOKER, M)),
+    ...over
+  }
+}
+
+function gen2(over: Partial<TargetState> = {}): TargetState {
+  return {
+    kind: 'gen2',
+    name: FN2,
+    invokeResource: FN2_SVC,
+    invokerRole: RUN_INVOKER,
+    functionUrl: FN2_URL,
+    serviceUrls: [FN2_RUN, `https://fn2-${NUM}.us-central1.run.app`],
+    customAudiences: [],
+    ingress: 'INGRESS_TRAFFIC_ALL',
+    invokerIamDisabled: false,
+    policy: policy(bind(RUN_INVOKER, M)),
+    functionPolicy: policy(),
+    ...over
+  }
+}
+
+function service(over: Partial<TargetState> = {}): TargetState {
+  return {
+    kind: 'service',
+    name: SVC,
+    invokeResource: SVC,
+    invokerRole: RUN_INVOKER,
+    serviceUrls: [SVC_URL, SVC_URL2],
+    customAudiences: [],
+    ingress: 'INGRESS_TRAFFIC_ALL',
+    invokerIamDisabled: false,
+    policy: policy(bind(RUN_INVOKER, M)),
+    ...over
+  }
+}
+
+interface Token {
+  oidc?: { sa?: string; aud?: string }
+  oauth?: string
+}
+
+function job(id: string, uri: string, token: Token, state: Job['state'] = 'ENABLED'): Job {
+  return {
+    name: JOB(id),
+    schedule: '*/5 * * * *',
+    state,
+    httpTarget: {
+      uri,
+      httpMethod: 'POST',
+      body: 'e30=',
+      headers: { 'Content-Type': 'application/json' },
+      ...(token.oidc
+        ? {
+            oidcToken: {
+              ...(token.oidc.sa ? { serviceAccountEmail: token.oidc.sa } : {}),
+              ...(token.oidc.aud !== undefined ? { audience: token.oidc.aud } : {})
+            }
+          }
+        : {}),
+      ...(token.oauth ? { oauthToken: { serviceAccountEmail: token.oauth, scope: 'https://www.googleapis.com/auth/cloud-platform' } } : {})
+    }
+  }
+}
+
+const healthyProjectPolicy = (): Policy => policy(bind(AGENT_ROLE, AGENT), bind('roles/owner', 'user:owner@example.com'))
+
+function observed(jobs: ObservedJob[], targets: TargetState[], projectPolicy: Policy = healthyProjectPolicy()): Observed {
+  return { project: { id: P, number: NUM }, projectPolicy, jobs, targets: Object.fromEntries(targets.map(t => [t.invokeResource, t])) }
+}
+
+/** One job on one target. */
+const one = (t: TargetState, j: Job, projectPolicy?: Policy): Observed => observed([{ name: j.name, job: j, target: t.invokeResource }], [t], projectPolicy)
+
+const settings = (extra: Record<string, string> = {}): Settings => {
+  const inputs: Record<string, string> = { job: 'j1', project_id: P, region: 'us-central1', ...extra }
+  return readSettings(n => inputs[n] ?? '', {})
+}
+
+const byId = (j: JobPlan): Partial<Record<CheckId, Check>> => Object.fromEntries(j.checks.map(c => [c.id, c]))
+const notOk = (j: JobPlan): CheckId[] =>
+  j.checks
+    .filter(c => c.severity !== 'ok')
+    .map(c => c.id)
+    .sort()
+
+const MASK_SA = 'httpTarget.oidcToken.serviceAccountEmail'
+const MASK_AUD = 'httpTarget.oidcToken.audience'
+
+// ---- healthy setups ---------------------------------------------------------------------------
+
+describe('healthy setups change nothing', () => {
+  it.each<[string, TargetState, Job, Record<string, string>?]>([
+    ['gen 1 function', gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })],
+    ['gen 1 function with a query string on the URI', gen1(), job('j1', `${FN1_URL}?mode=nightly`, { oidc: { sa: SA, aud: FN1_URL } })],
+    ['gen 1 function, empty audience, URI equals the function URL', gen1(), job('j1', FN1_URL, { oidc: { sa: SA } })],
+    ['gen 2 function called at its cloudfunctions.net URL', gen2(), job('j1', FN2_URL, { oidc: { sa: SA, aud: FN2_URL } })],
+    ['gen 2 function called at its run.app URL', gen2(), job('j1', `${FN2_RUN}/`, { oidc: { sa: SA, aud: FN2_RUN } })],
+    ['Cloud Run service, path on the URI, origin audience', service(), job('j1', `${SVC_URL}/tasks/run`, { oidc: { sa: SA, aud: SVC_URL } })],
+    ['Cloud Run service on its second URL', service(), job('j1', `${SVC_URL2}/x`, { oidc: { sa: SA, aud: SVC_URL2 } })],
+    ['Cloud Run service, empty audience, URI is the bare origin', service(), job('j1', SVC_URL, { oidc: { sa: SA } })],
+    [
+      'Cloud Run custom audience already on the job is kept',
+      service({ customAudiences: [CUSTOM_AUD] }),
+      job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: CUSTOM_AUD } })
+    ],
+    ['invoker_service_account input equal to the job account', gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } }), { invoker_service_account: SA }],
+    ['audience input equal to the job audience', service(), job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: SVC_URL } }), { audience: SVC_URL }],
+    [
+      'audience input naming a custom audience',
+      service({ customAudiences: [CUSTOM_AUD] }),
+      job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: CUSTOM_AUD } }),
+      { audience: CUSTOM_AUD }
+    ]
+  ])('%s', (_, t, j, ...rest) => {
+    const [extra] = rest // rest: jest would pass `done` to a declared 4th parameter when a row omits it
+    const p = plan(one(t, j), settings(extra))
+    expect(p.changes).toEqual([])
+    expect(p.patches).toEqual([])
+    expect(p.grants).toEqual([])
+    expect(p.jobs).toHaveLength(1)
+    const jp = p.jobs[0]
+    expect(jp.checks.filter(c => c.severity !== 'ok')).toEqual([])
+    expect(jp.checks.map(c => c.id).sort()).toEqual(
+      ['iam.invoker', 'iam.service_agent', 'job.audience', 'job.service_account', 'job.state', 'job.token', 'job.type', 'job.uri', 'target.ingress'].sort()
+    )
+    expect(jp).toMatchObject({ job: JOB(), target: t.name, targetKind: t.kind, invokeResource: t.invokeResource, invoker: SA })
+    expect(hasBlocker(jp) || hasDrift(jp)).toBe(false)
+  })
+})
+
+// ---- OIDC token drift -------------------------------------------------------------------------
+
+describe('OIDC token drift → one job.oidc change and a minimal patch', () => {
+  type Row = [string, TargetState, Job, Record<string, string>, CheckId[], string[], unknown, { serviceAccountEmail: string; audience: string }]
+  it.each<Row>([
+    [
+      'missing token, invoker given',
+      gen1(),
+      job('j1', FN1_URL, {}),
+      { invoker_service_account: SA },
+      ['job.audience', 'job.service_account', 'job.token'],
+      [MASK_SA, MASK_AUD],
+      null,
+      { serviceAccountEmail: SA, audience: FN1_URL }
+    ],
+    [
+      'missing token on Cloud Run, invoker given → origin audience',
+      service(),
+      job('j1', `${SVC_URL}/tasks`, {}),
+      { invoker_service_account: SA },
+      ['job.audience', 'job.service_account', 'job.token'],
+      [MASK_SA, MASK_AUD],
+      null,
+      { serviceAccountEmail: SA, audience: SVC_URL }
+    ],
+    [
+      'OAuth token where OIDC is needed: invoker defaults to the OAuth account',
+      service(),
+      job('j1', `${SVC_URL}/tasks`, { oauth: SA }),
+      {},
+      ['job.audience', 'job.service_account', 'job.token'],
+      [MASK_SA, MASK_AUD],
+      null,
+      { serviceAccountEmail: SA, audience: SVC_URL }
+    ],
+    [
+      'OAuth token on gen 1, OAuth account kept',
+      gen1(),
+      job('j1', FN1_URL, { oauth: SA }),
+      {},
+      ['job.audience', 'job.service_account', 'job.token'],
+      [MASK_SA, MASK_AUD],
+      null,
+      { serviceAccountEmail: SA, audience: FN1_URL }
+    ],
+    [
+      'wrong service account via invoker_service_account → mask names only serviceAccountEmail',
+      gen1(),
+      job('j1', FN1_URL, { oidc: { sa: OLD, aud: FN1_URL } }),
+      { invoker_service_account: SA },
+      ['job.service_account'],
+      [MASK_SA],
+      { serviceAccountEmail: OLD, audience: FN1_URL },
+      { serviceAccountEmail: SA, audience: FN1_URL }
+    ],
+    [
+      'audience with a path on Cloud Run → origin',
+      service(),
+      job('j1', `${SVC_URL}/tasks`, { oidc: { sa: SA, aud: `${SVC_URL}/tasks` } }),
+      {},
+      ['job.audience'],
+      [MASK_AUD],
+      { serviceAccountEmail: SA, audience: `${SVC_URL}/tasks` },
+      { serviceAccountEmail: SA, audience: SVC_URL }
+    ],
+    [
+      'audience with a trailing slash and query on a gen 2 run.app URL → origin',
+      gen2(),
+      job('j1', `${FN2_RUN}/`, { oidc: { sa: SA, aud: `${FN2_RUN}/?x=1` } }),
+      {},
+      ['job.audience'],
+      [MASK_AUD],
+      { serviceAccountEmail: SA, audience: `${FN2_RUN}/?x=1` },
+      { serviceAccountEmail: SA, audience: FN2_RUN }
+    ],
+    [
+      'bare host audience on gen 1 → the full function URL',
+      gen1(),
+      job('j1', FN1_URL, { oidc: { sa: SA, aud: 'https://us-central1-my-proj.cloudfunctions.net' } }),
+      {},
+      ['job.audience'],
+      [MASK_AUD],
+      { serviceAccountEmail: SA, audience: 'https://us-central1-my-proj.cloudfunctions.net' },
+      { serviceAccountEmail: SA, audience: FN1_URL }
+    ],
+    [
+      'empty audience whose URI has a path (Cloud Run) → origin',
+      service(),
+      job('j1', `${SVC_URL}/tasks/run?x=1`, { oidc: { sa: SA } }),
+      {},
+      ['job.audience'],
+      [MASK_AUD],
+      { serviceAccountEmail: SA, audience: null },
+      { serviceAccountEmail: SA, audience: SVC_URL }
+    ],
+    [
+      'audience input the target accepts replaces the current one',
+      gen2(),
+      job('j1', `${FN2_RUN}/`, { oidc: { sa: SA, aud: FN2_URL } }),
+      { audience: FN2_RUN },
+      ['job.audience'],
+      [MASK_AUD],
+      { serviceAccountEmail: SA, audience: FN2_URL },
+      { serviceAccountEmail: SA, audience: FN2_RUN }
+    ],
+    [
+      'account and audience both wrong → both fields',
+      service(),
+      job('j1', `${SVC_URL}/tasks`, { oidc: { sa: OLD, aud: `${SVC_URL}/tasks` } }),
+      { invoker_service_account: SA },
+      ['job.audience', 'job.service_account'],
+      [MASK_SA, MASK_AUD],
+      { serviceAccountEmail: OLD, audience: `${SVC_URL}/tasks` },
+      { serviceAccountEmail: SA, audience: SVC_URL }
+    ]
+  ])('%s', (_, t, j, extra, failing, mask, before, after) => {
+    const p = plan(one(t, j), settings(extra))
+    const jp = p.jobs[0]
+    expect(notOk(jp)).toEqual([...failing].sort())
+    for (const id of failing) expect(byId(jp)[id]).toMatchObject({ severity: 'error', fixedBy: 'job.oidc' })
+    for (const id of failing) expect(byId(jp)[id]?.blocker).toBeFalsy()
+    expect(hasBlocker(jp)).toBe(false)
+    expect(hasDrift(jp)).toBe(true)
+    expect(p.changes).toEqual([{ job: JOB(), resource: JOB(), kind: 'job.oidc', before, after }])
+    expect(p.patches).toHaveLength(1)
+    expect(p.patches[0]).toEqual({ job: JOB(), oidcToken: after, updateMask: expect.any(Array) })
+    expect([...p.patches[0].updateMask].sort()).toEqual([...mask].sort())
+    expect(p.grants).toEqual([])
+    expect(jp.invoker).toBe(SA)
+    expect(jp.audience).toBe(after.audience)
+  })
+
+  it('a change to the account alone keeps a custom audience', () => {
+    const t = service({ customAudiences: [CUSTOM_AUD] })
+    const p = plan(one(t, job('j1', `${SVC_URL}/x`, { oidc: { sa: OLD, aud: CUSTOM_AUD } })), settings({ invoker_service_account: SA }))
+    expect(p.patches).toEqual([{ job: JOB(), oidcToken: { serviceAccountEmail: SA, audience: CUSTOM_AUD }, updateMask: [MASK_SA] }])
+  })
+})
+
+// ---- IAM invoker ------------------------------------------------------------------------------
+
+describe('invoker role', () => {
+  const CONDITION = { expression: 'request.time < timestamp("2030-01-01T00:00:00Z")', title: 'temporary' }
+  type Row = [string, TargetState, RegExp, { resource: string; api: string; role: string }]
+  it.each<Row>([
+    ['missing on a gen 1 function', gen1({ policy: policy() }), /missing/, { resource: FN1, api: 'gen1', role: CF_INVOKER }],
+    ['missing on a service', service({ policy: policy(bind('roles/run.developer', M)) }), /missing/, { resource: SVC, api: 'run', role: RUN_INVOKER }],
+    [
+      'roles/cloudfunctions.invoker on a gen 2 function → grant roles/run.invoker on its service',
+      gen2({ policy: policy(), functionPolicy: policy(bind(CF_INVOKER, M)) }),
+      /roles\/cloudfunctions\.invoker/,
+      { resource: FN2_SVC, api: 'run', role: RUN_INVOKER }
+    ],
+    [
+      'held by the Scheduler service agent instead of the job account',
+      service({ policy: policy(bind(RUN_INVOKER, AGENT)) }),
+      /service agent/,
+      { resource: SVC, api: 'run', role: RUN_INVOKER }
+    ],
+    [
+      'held by the Scheduler service agent on a gen 1 function',
+      gen1({ policy: policy(bind(CF_INVOKER, AGENT)) }),
+      /service agent/,
+      { resource: FN1, api: 'gen1', role: CF_INVOKER }
+    ],
+    [
+      'only in a conditional binding',
+      service({ policy: policy({ role: RUN_INVOKER, members: [M], condition: CONDITION }) }),
+      /conditional/,
+      { resource: SVC, api: 'run', role: RUN_INVOKER }
+    ],
+    [
+      'held by someone else only',
+      gen1({ policy: policy(bind(CF_INVOKER, M2)) }),
+      new RegExp(M2.replace(/[.]/g, '\\.')),
+      { resource: FN1, api: 'gen1', role: CF_INVOKER }
+    ],
+    [
+      'the wrong role on a gen 1 function (roles/run.invoker)',
+      gen1({ policy: policy(bind(RUN_INVOKER, M)) }),
+      /roles\/run\.invoker/,
+      { resource: FN1, api: 'gen1', role: CF_INVOKER }
+    ]
+  ])('%s', (_, t, found, grant) => {
+    const uri = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : `${SVC_URL}/x`
+    const aud = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : SVC_URL
+    const p = plan(one(t, job('j1', uri, { oidc: { sa: SA, aud } })), settings())
+    const jp = p.jobs[0]
+    expect(notOk(jp)).toEqual(['iam.invoker'])
+    const c = byId(jp)['iam.invoker']!
+    expect(c).toMatchObject({ severity: 'error', fixedBy: 'iam.invoker' })
+    expect(c.blocker).toBeFalsy()
+    expect(c.found).toMatch(found)
+    expect(c.expected).toContain(grant.role)
+    expect(c.remedy).toContain(M)
+    expect(p.grants).toEqual([{ ...grant, members: [M] }])
+    expect(p.changes).toEqual([{ job: JOB(), resource: grant.resource, kind: 'iam.invoker', before: null, after: { role: grant.role, member: M } }])
+    expect(p.patches).toEqual([])
+  })
+
+  it.each<[string, TargetState, Policy?]>([
+    ['role on the project (inherited), Cloud Run', service({ policy: policy() }), policy(bind(AGENT_ROLE, AGENT), bind(RUN_INVOKER, M))],
+    ['role on the project (inherited), gen 1', gen1({ policy: policy() }), policy(bind(AGENT_ROLE, AGENT), bind(CF_INVOKER, M))],
+    ['allUsers on a service', service({ policy: policy(bind(RUN_INVOKER, 'allUsers')) })],
+    ['allUsers on a gen 1 function', gen1({ policy: policy(bind(CF_INVOKER, 'allUsers')) })],
+    ['invokerIamDisabled service', service({ policy: policy(), invokerIamDisabled: true })],
+    ['invokerIamDisabled gen 2 function', gen2({ policy: policy(), invokerIamDisabled: true })]
+  ])('%s → ok, no grant', (_, t, ...rest) => {
+    const [projectPolicy] = rest
+    const uri = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : `${SVC_URL}/x`
+    const aud = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : SVC_URL
+    const p = plan(one(t, job('j1', uri, { oidc: { sa: SA, aud } }), projectPolicy), settings())
+    expect(byId(p.jobs[0])['iam.invoker']?.severity).toBe('ok')
+    expect(notOk(p.jobs[0])).toEqual([])
+    expect(p.grants).toEqual([])
+    expect(p.changes).toEqual([])
+  })
+
+  it('a public target still reports OIDC drift on its job', () => {
+    const t = service({ policy: policy(bind(RUN_INVOKER, 'allUsers')) })
+    const p = plan(one(t, job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: `${SVC_URL}/x` } })), settings())
+    expect(notOk(p.jobs[0])).toEqual(['job.audience'])
+    expect(p.changes.map(c => c.kind)).toEqual(['job.oidc'])
+  })
+
+  it('the account from invoker_service_account is the one checked and granted', () => {
+    const t = gen1({ policy: policy(bind(CF_INVOKER, `serviceAccount:${OLD}`)) })
+    const p = plan(one(t, job('j1', FN1_URL, { oidc: { sa: OLD, aud: FN1_URL } })), settings({ invoker_service_account: SA }))
+    expect(p.grants).toEqual([{ resource: FN1, api: 'gen1', role: CF_INVOKER, members: [M] }])
+    expect(p.changes.map(c => c.kind).sort()).toEqual(['iam.invoker', 'job.oidc'])
+  })
+})
+
+// ---- shared targets and the service agent ----------------------------------------------------
+
+describe('several jobs', () => {
+  const jobsOn = (t: TargetState, accounts: string[]): Observed =>
+    observed(
+      accounts.map((sa, i) => {
+        const j = job(`j${i + 1}`, FN1_URL, { oidc: { sa, aud: FN1_URL } })
+        return { name: j.name, job: j, target: t.invokeResource }
+      }),
+      [t]
+    )
+
+  it('three jobs on one target, one account → ONE grant with the member once', () => {
+    const p = plan(jobsOn(gen1({ policy: policy() }), [SA, SA, SA]), settings({ job: 'j1,j2,j3' }))
+    expect(p.grants).toEqual([{ resource: FN1, api: 'gen1', role: CF_INVOKER, members: [M] }])
+    expect(p.changes).toEqual([{ job: JOB('j1'), resource: FN1, kind: 'iam.invoker', before: null, after: { role: CF_INVOKER, member: M } }])
+    for (const jp of p.jobs) expect(byId(jp)['iam.invoker']).toMatchObject({ severity: 'error', fixedBy: 'iam.invoker' })
+  })
+
+  it('three jobs on one target, two accounts → one grant with both members', () => {
+    const p = plan(jobsOn(gen1({ policy: policy() }), [SA, SA2, SA]), settings({ job: 'j1,j2,j3' }))
+    expect(p.grants).toHaveLength(1)
+    expect(p.grants[0]).toMatchObject({ resource: FN1, api: 'gen1', role: CF_INVOKER })
+    expect([...p.grants[0].members].sort()).toEqual([M, M2].sort())
+    const iamChanges = p.changes.filter(c => c.kind === 'iam.invoker')
+    expect(iamChanges.map(c => (c.after as { member: string }).member).sort()).toEqual([M, M2].sort())
+    expect(new Set(iamChanges.map(c => c.resource))).toEqual(new Set([FN1]))
+  })
+
+  it('service agent missing → one iam.service_agent change on projects/P however many jobs', () => {
+    const o = jobsOn(gen1(), [SA, SA, SA])
+    o.projectPolicy = policy(bind('roles/owner', 'user:owner@example.com'))
+    const p = plan(o, settings({ job: 'j1,j2,j3' }))
+    for (const jp of p.jobs) {
+      expect(notOk(jp)).toEqual(['iam.service_agent'])
+      expect(byId(jp)['iam.service_agent']).toMatchObject({ severity: 'error', fixedBy: 'iam.service_agent' })
+    }
+    expect(p.changes).toEqual([
+      { job: JOB('j1'), resource: `projects/${P}`, kind: 'iam.service_agent', before: null, after: { role: AGENT_ROLE, member: AGENT } }
+    ])
+    expect(p.grants).toEqual([{ resource: `projects/${P}`, api: 'project', role: AGENT_ROLE, members: [AGENT] }])
+    expect(p.patches).toEqual([])
+  })
+
+  it('service agent role only in a conditional binding does not count', () => {
+    const o = jobsOn(gen1(), [SA])
+    o.projectPolicy = policy({ role: AGENT_ROLE, members: [AGENT], condition: { expression: 'false' } })
+    const p = plan(o, settings())
+    expect(p.changes.map(c => c.kind)).toEqual(['iam.service_agent'])
+  })
+
+  it('check_service_agent: false → no service agent check, no change', () => {
+    const o = jobsOn(gen1(), [SA, SA])
+    o.projectPolicy = policy()
+    const p = plan(o, settings({ job: 'j1,j2', check_service_agent: 'false' }))
+    for (const jp of p.jobs) expect(byId(jp)['iam.service_agent']).toBeUndefined()
+    expect(p.changes).toEqual([])
+    expect(p.grants).toEqual([])
+  })
+
+  it('jobs on two targets → one grant per target', () => {
+    const a = job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })
+    const b = job('j2', `${SVC_URL}/x`, { oidc: { sa: SA, aud: SVC_URL } })
+    const c = job('j3', `${SVC_URL2}/y`, { oidc: { sa: SA, aud: SVC_URL2 } })
+    const s = service({ policy: policy() })
+    const f = gen1({ policy: policy() })
+    const o = observed(
+      [
+        { name: a.name, job: a, target: FN1 },
+        { name: b.name, job: b, target: SVC },
+        { name: c.name, job: c, target: SVC }
+      ],
+      [f, s]
+    )
+    const p = plan(o, settings({ job: 'j1,j2,j3' }))
+    expect(p.grants.map(g => [g.resource, g.role, g.members]).sort()).toEqual(
+      [
+        [FN1, CF_INVOKER, [M]],
+        [SVC, RUN_INVOKER, [M]]
+      ].sort()
+    )
+  })
+})
+
+// ---- findings the action cannot fix ----------------------------------------------------------
+
+describe('blockers and warnings', () => {
+  const GOOGLE_API = `https://run.googleapis.com/v2/projects/${P}/locations/us-central1/jobs/etl:run`
+  type Row = [string, () => Observed, Record<string, string>, CheckId, RegExp?]
+  it.each<Row>([
+    [
+      'gen 1 ingress ALLOW_INTERNAL_ONLY',
+      () => one(gen1({ ingress: 'ALLOW_INTERNAL_ONLY' }), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })),
+      {},
+      'target.ingress',
+      /ingress/i
+    ],
+    [
+      'Cloud Run INGRESS_TRAFFIC_INTERNAL_ONLY',
+      () => one(service({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }), job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: SVC_URL } })),
+      {},
+      'target.ingress',
+      /ingress/i
+    ],
+    [
+      'gen 2 INGRESS_TRAFFIC_INTERNAL_ONLY',
+      () => one(gen2({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }), job('j1', FN2_URL, { oidc: { sa: SA, aud: FN2_URL } })),
+      {},
+      'target.ingress',
+      /ingress/i
+    ],
+    ['UPDATE_FAILED job', () => one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } }, 'UPDATE_FAILED')), {}, 'job.state'],
+    [
+      'URI pointing at another function',
+      () =>
+        one(
+          gen1(),
+          job('j1', 'https://us-central1-my-proj.cloudfunctions.net/other', { oidc: { sa: SA, aud: 'https://us-central1-my-proj.cloudfunctions.net/other' } })
+        ),
+      { function: 'fn1' },
+      'job.uri',
+      /fn1/
+    ],
+    [
+      'URI pointing at another region',
+      () => one(gen1(), job('j1', 'https://europe-west1-my-proj.cloudfunctions.net/fn1', { oidc: { sa: SA, aud: FN1_URL } })),
+      { function: 'fn1' },
+      'job.uri',
+      /fn1/
+    ],
+    [
+      'URI pointing at another Cloud Run service',
+      () => one(service(), job('j1', 'https://other-abc123-uc.a.run.app/x', { oidc: { sa: SA, aud: SVC_URL } })),
+      { service: 'svc' },
+      'job.uri'
+    ],
+    [
+      'Google API URI with OIDC → remedy names --oauth-service-account-email',
+      () => observed([{ name: JOB(), job: job('j1', GOOGLE_API, { oidc: { sa: SA, aud: GOOGLE_API } }) }], []),
+      {},
+      'job.token',
+      /--oauth-service-account-email/
+    ],
+    [
+      'no token and no invoker input → names invoker_service_account',
+      () => one(gen1(), job('j1', FN1_URL, {})),
+      {},
+      'job.service_account',
+      /invoker_service_account/
+    ],
+    [
+      'audience input a gen 1 function rejects',
+      () => one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })),
+      { audience: 'https://example.com/x' },
+      'job.audience'
+    ],
+    [
+      'audience input with a path on Cloud Run',
+      () => one(service(), job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: SVC_URL } })),
+      { audience: `${SVC_URL}/tasks` },
+      'job.audience'
+    ],
+    [
+      'a job that failed to read',
+      () => observed([{ name: JOB(), error: 'Failed to read job: (404) NOT_FOUND Job not found.' }], [gen1()]),
+      {},
+      'job.read',
+      /NOT_FOUND/
+    ],
+    [
+      'a job whose target could not be resolved',
+      () =>
+        observed(
+          [{ name: JOB(), job: job('j1', 'https://nope-abc123-uc.a.run.app/', { oidc: { sa: SA } }), targetError: 'no Cloud Run service serves it' }],
+          []
+        ),
+      {},
+      'job.uri',
+      /no Cloud Run service/
+    ],
+    ['a job calling some other host', () => observed([{ name: JOB(), job: job('j1', 'https://example.com/hook', { oidc: { sa: SA } }) }], []), {}, 'job.uri'],
+    [
+      'a Pub/Sub job',
+      () => observed([{ name: JOB(), job: { name: JOB(), state: 'ENABLED', pubsubTarget: { topicName: 'projects/my-proj/topics/t' } } }], []),
+      {},
+      'job.type'
+    ]
+  ])('%s', (_, build, extra, id, ...rest) => {
+    const [text] = rest
+    const p = plan(build(), settings(extra))
+    const jp = p.jobs[0]
+    const c = byId(jp)[id]
+    expect(c).toBeDefined()
+    expect(c).toMatchObject({ severity: 'error', blocker: true })
+    expect(c!.fixedBy).toBeUndefined()
+    if (text) expect(`${c!.found} ${c!.expected} ${c!.remedy ?? ''}`).toMatch(text)
+    expect(hasBlocker(jp)).toBe(true)
+    // Nothing fix mode would write on the job's token where the token itself is blocked.
+    if (id === 'job.audience' || id === 'job.read' || id === 'job.type' || id === 'job.service_account' || id === 'job.token') expect(p.patches).toEqual([])
+  })
+
+  it('the blocked audience input is reported as the input, and no job.oidc change is planned', () => {
+    const p = plan(one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })), settings({ audience: 'https://example.com/x' }))
+    const c = byId(p.jobs[0])['job.audience']!
+    expect(c.found).toBe('https://example.com/x')
+    expect(c.remedy).toMatch(/'audience'/)
+    expect(p.changes.filter(ch => ch.kind === 'job.oidc')).toEqual([])
+  })
+
+  it('PAUSED → a warning only', () => {
+    const p = plan(one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } }, 'PAUSED')), settings())
+    const jp = p.jobs[0]
+    expect(byId(jp)['job.state']).toMatchObject({ severity: 'warning', found: 'PAUSED' })
+    expect(byId(jp)['job.state']?.blocker).toBeFalsy()
+    expect(byId(jp)['job.state']?.fixedBy).toBeUndefined()
+    expect(notOk(jp)).toEqual(['job.state'])
+    expect(hasBlocker(jp)).toBe(false)
+    expect(hasDrift(jp)).toBe(false)
+    expect(p.changes).toEqual([])
+  })
+
+  it('an OAuth job calling a Google API is fine', () => {
+    const p = plan(observed([{ name: JOB(), job: job('j1', GOOGLE_API, { oauth: SA }) }], []), settings())
+    expect(notOk(p.jobs[0])).toEqual([])
+    expect(p.changes).toEqual([])
+  })
+
+  it('a job that failed to read does not stop the others', () => {
+    const good = job('j2', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })
+    const p = plan(
+      observed(
+        [
+          { name: JOB('j1'), error: 'Failed to read job: (403) PERMISSION_DENIED' },
+          { name: good.name, job: good, target: FN1 }
+        ],
+        [gen1({ policy: policy() })]
+      ),
+      settings({ job: 'j1,j2' })
+    )
+    expect(p.jobs.map(j => j.job)).toEqual([JOB('j1'), JOB('j2')])
+    expect(hasBlocker(p.jobs[0])).toBe(true)
+    expect(hasBlocker(p.jobs[1])).toBe(false)
+    expect(p.grants).toEqual([{ resource: FN1, api: 'gen1', role: CF_INVOKER, members: [M] }])
+    expect(p.changes.every(c => c.job === JOB('j2'))).toBe(true)
+  })
+})

@@ -1,0 +1,302 @@
+import { describe, expect, it } from '@jest/globals'
+import type { GoogleClients } from '../../src/google/clients'
+import { ApiError } from '../../src/google/http'
+import type { Job, LogEntry } from '../../src/google/types'
+import { httpFromRpc, testRun, type TestRunJob, type TestRunOptions } from '../../src/testrun'
+
+const P = 'my-proj'
+const JOB = (id: string, location = 'us-central1'): string => `projects/${P}/locations/${location}/jobs/${id}`
+const FINISHED = 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished'
+const OLD_ATTEMPT = '2024-01-01T00:00:00.000Z'
+
+describe('httpFromRpc', () => {
+  it.each<[number | undefined, number | undefined]>([
+    [undefined, 200],
+    [0, 200],
+    [3, 400],
+    [4, 504],
+    [5, 404],
+    [7, 403],
+    [8, 429],
+    [13, 500],
+    [14, 503],
+    [16, 401],
+    [2, undefined],
+    [9, undefined]
+  ])('code %s → %s', (code, http) => {
+    expect(httpFromRpc(code)).toBe(http)
+  })
+})
+
+/** What one run of a job does. */
+interface Attempt {
+  /** HTTP status in the execution log entry. */
+  http?: number
+  /** google.rpc code on the job's status (absent = success). */
+  rpc?: number
+  /** Whether the log entry ever appears (default true). */
+  log?: boolean
+  /** How long after the attempt the log entry becomes readable. */
+  logDelayMs?: number
+  debugInfo?: string
+}
+
+interface FakeOptions {
+  /** getJob calls after a run before the attempt shows on the job (default 1; Infinity = never). */
+  seenAfterGets?: number
+  /** listEntries failures, in order; undefined entries succeed. */
+  logErrors?: (Error | undefined)[]
+  runError?: Error
+}
+
+/** Cloud Scheduler + Cloud Logging, just enough for testRun: attempts, job status and the execution log. */
+function fakeGoogle(script: Record<string, Attempt[]>, opts: FakeOptions = {}) {
+  const jobs = new Map<string, { last?: string; status?: Job['status']; runs: number; pending?: { a: Attempt; gets: number } }>()
+  const entries: (LogEntry & { visibleAt: number })[] = []
+  const calls = { runJob: 0, getJob: 0, listEntries: 0, filters: [] as string[] }
+  let lastTime = 0
+  const logErrors = [...(opts.logErrors ?? [])]
+  const state = (name: string) => {
+    let s = jobs.get(name)
+    if (!s) jobs.set(name, (s = { last: OLD_ATTEMPT, runs: 0 }))
+    return s
+  }
+  const g = {
+    scheduler: {
+      runJob: async (name: string): Promise<Job> => {
+        calls.runJob++
+        if (opts.runError) throw opts.runError
+        const s = state(name)
+        const list = script[name]
+        const a = list[Math.min(s.runs, list.length - 1)]
+        s.runs++
+        s.pending = { a, gets: opts.seenAfterGets ?? 1 }
+        return { name, lastAttemptTime: s.last }
+      },
+      getJob: async (name: string): Promise<Job> => {
+        calls.getJob++
+        const s = state(name)
+        if (s.pending && s.pending.gets-- <= 0) {
+          const { a } = s.pending
+          s.pending = undefined
+          lastTime = Math.max(Date.now(), lastTime + 1)
+          s.last = new Date(lastTime).toISOString()
+          s.status = a.rpc ? { code: a.rpc, message: `attempt failed (${a.rpc})` } : {}
+          if (a.log !== false) {
+            const [, , , location, , id] = name.split('/')
+            entries.push({
+              logName: `projects/${P}/logs/cloudscheduler.googleapis.com%2Fexecutions`,
+              timestamp: s.last,
+              resource: { type: 'cloud_scheduler_job', labels: { job_id: id, location, project_id: P } },
+              httpRequest: a.http ? { status: a.http } : {},
+              jsonPayload: { '@type': FINISHED, jobName: name, ...(a.debugInfo ? { debugInfo: a.debugInfo } : {}) },
+              visibleAt: Date.now() + (a.logDelayMs ?? 0)
+            })
+          }
+        }
+        return { name, state: 'ENABLED', lastAttemptTime: s.last, status: s.status }
+      }
+    },
+    logging: {
+      listEntries: async (req: { filter: string }): Promise<LogEntry[]> => {
+        calls.listEntries++
+        calls.filters.push(req.filter)
+        const err = logErrors.shift()
+        if (err) throw err
+        const now = Date.now()
+        return entries
+          .filter(e => e.visibleAt <= now)
+          .sort((a, b) => Date.parse(b.timestamp!) - Date.parse(a.timestamp!))
+          .map(({ visibleAt: _v, ...e }) => e)
+      }
+    }
+  } as unknown as GoogleClients
+  return { g, calls, jobs }
+}
+
+const job = (name: string, retryWhilePropagating = false, lastAttemptTime: string | undefined = OLD_ATTEMPT): TestRunJob => ({
+  name,
+  lastAttemptTime,
+  retryWhilePropagating
+})
+const FAST: Omit<TestRunOptions, 'timeoutMs'> & { timeoutMs: number } = {
+  project: P,
+  expectedStatus: 200,
+  timeoutMs: 5000,
+  jobPollMs: 5,
+  logPollMs: 10,
+  logWaitMs: 150
+}
+
+describe('testRun: the attempt status', () => {
+  it.each<[string, Attempt, number, number | undefined, boolean, boolean, string?]>([
+    ['exact 200 from the log', { http: 200 }, 200, 200, false, true],
+    ['exact 404 from the log', { http: 404, rpc: 5 }, 200, 404, false, false],
+    ['exact status where the job code is too coarse (UNKNOWN)', { http: 502, rpc: 2 }, 200, 502, false, false],
+    [
+      'exact 401 with Scheduler debugInfo',
+      { http: 401, rpc: 16, debugInfo: 'URL_ERROR-ERROR_AUTHENTICATION' },
+      200,
+      401,
+      false,
+      false,
+      'URL_ERROR-ERROR_AUTHENTICATION'
+    ],
+    ['exact 204 meeting expected_status 204', { http: 204 }, 204, 204, false, true],
+    ['the log says 200 but 204 was expected', { http: 200 }, 204, 200, false, false],
+    ['log lags a little: still exact', { http: 403, rpc: 7, logDelayMs: 40 }, 200, 403, false, false],
+    ['log never shows: status.code 7 → 403 inferred', { rpc: 7, log: false }, 200, 403, true, false],
+    ['log never shows: no code → 200 inferred', { log: false }, 200, 200, true, true],
+    ['log never shows: UNKNOWN → no status, inferred', { rpc: 2, log: false }, 200, undefined, true, false],
+    ['log entry without an httpRequest status → inferred from the code', { rpc: 14 }, 200, 503, true, false]
+  ])('%s', async (_, attempt, expectedStatus, httpStatus, inferred, passed, ...rest) => {
+    const [debugInfo] = rest
+    const f = fakeGoogle({ [JOB('a')]: [attempt] })
+    const [r] = await testRun(f.g, [job(JOB('a'))], { ...FAST, expectedStatus })
+    expect(r).toMatchObject({ job: JOB('a'), httpStatus, inferred, passed, runs: 1 })
+    expect(r.error).toBeUndefined()
+    expect(r.debugInfo).toBe(debugInfo)
+    expect(r.latencyMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a job that never ran before (no lastAttemptTime) is detected too', async () => {
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 200 }] })
+    f.jobs.set(JOB('a'), { last: undefined, runs: 0 })
+    const [r] = await testRun(f.g, [job(JOB('a'), false, undefined)], FAST)
+    expect(r).toMatchObject({ httpStatus: 200, inferred: false, passed: true })
+  })
+
+  it.each([
+    ['403 (no roles/logging.viewer)', new ApiError('(403) PERMISSION_DENIED Permission denied for logging.logEntries.list', 403, 'PERMISSION_DENIED', '')],
+    ['a network failure', new ApiError('POST /v2/entries:list failed after 5 attempts: ECONNRESET', 0, 'UNAVAILABLE', '')]
+  ])('log read %s → inferred from the job status, without waiting out the log', async (_, err) => {
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 401, rpc: 16 }], [JOB('b')]: [{ http: 200 }] }, { logErrors: [err, err, err, err] })
+    const started = Date.now()
+    const rs = await testRun(f.g, [job(JOB('a')), job(JOB('b'))], { ...FAST, logWaitMs: 4000 })
+    expect(rs.map(r => [r.httpStatus, r.inferred, r.passed])).toEqual([
+      [401, true, false],
+      [200, true, true]
+    ])
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(f.calls.listEntries).toBe(1)
+  })
+
+  it('a 429 from Logging is backed off, not fatal: the status is still exact', async () => {
+    const quota = new ApiError('(429) RESOURCE_EXHAUSTED Quota exceeded for ReadRequestsPerMinutePerProject', 429, 'RESOURCE_EXHAUSTED', '')
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 502, rpc: 2 }] }, { logErrors: [quota, quota] })
+    const logs: string[] = []
+    const [r] = await testRun(f.g, [job(JOB('a'))], { ...FAST, logWaitMs: 2000, log: m => logs.push(m) })
+    expect(r).toMatchObject({ httpStatus: 502, inferred: false })
+    expect(f.calls.listEntries).toBeGreaterThanOrEqual(3)
+  })
+})
+
+describe('testRun: retries while IAM propagates', () => {
+  it('401 right after a fix is re-run until 200; propagation time is reported', async () => {
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 401, rpc: 16 }, { http: 200 }] })
+    const fixedAt = Date.now()
+    const [r] = await testRun(f.g, [job(JOB('a'), true)], { ...FAST, timeoutMs: 10000, fixedAt })
+    expect(r).toMatchObject({ httpStatus: 200, inferred: false, passed: true, runs: 2 })
+    expect(r.propagationMs).toBeGreaterThanOrEqual(0)
+    expect(r.propagationMs).toBeLessThanOrEqual(Date.now() - fixedAt)
+    expect(f.calls.runJob).toBe(2)
+  })
+
+  it('403 that never clears stops within the timeout bound', async () => {
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 403, rpc: 7 }] })
+    const started = Date.now()
+    const [r] = await testRun(f.g, [job(JOB('a'), true)], { ...FAST, timeoutMs: 3000, fixedAt: started })
+    expect(Date.now() - started).toBeLessThanOrEqual(3000 + 500)
+    expect(r.passed).toBe(false)
+    expect(r.httpStatus).toBe(403)
+    expect(r.runs).toBeGreaterThan(1)
+    expect(r.runs).toBeLessThanOrEqual(3)
+    expect(r.propagationMs).toBeUndefined()
+  })
+
+  it.each<[string, Attempt, boolean]>([
+    ['401 when nothing was fixed', { http: 401, rpc: 16 }, false],
+    ['500 even after a fix', { http: 500, rpc: 13 }, true],
+    ['404 even after a fix', { http: 404, rpc: 5 }, true]
+  ])('no re-run: %s', async (_, attempt, retry) => {
+    const f = fakeGoogle({ [JOB('a')]: [attempt, { http: 200 }] })
+    const [r] = await testRun(f.g, [job(JOB('a'), retry)], { ...FAST, timeoutMs: 10000, fixedAt: retry ? Date.now() : undefined })
+    expect(r.runs).toBe(1)
+    expect(r.passed).toBe(false)
+    expect(f.calls.runJob).toBe(1)
+  })
+})
+
+describe('testRun: errors', () => {
+  it('no attempt within the timeout → an error, quickly', async () => {
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 200 }] }, { seenAfterGets: Infinity })
+    const started = Date.now()
+    const [r] = await testRun(f.g, [job(JOB('a'))], { ...FAST, timeoutMs: 200 })
+    expect(Date.now() - started).toBeLessThan(1500)
+    expect(r.passed).toBe(false)
+    expect(r.error).toMatch(/no attempt/)
+    expect(r.httpStatus).toBeUndefined()
+    expect(f.calls.listEntries).toBe(0)
+  })
+
+  it('jobs.run failing → an error on that job', async () => {
+    const f = fakeGoogle(
+      { [JOB('a')]: [{ http: 200 }] },
+      { runError: new ApiError('Failed to run job: (403) PERMISSION_DENIED', 403, 'PERMISSION_DENIED', '') }
+    )
+    const [r] = await testRun(f.g, [job(JOB('a'))], FAST)
+    expect(r).toMatchObject({ passed: false, runs: 1 })
+    expect(r.error).toMatch(/PERMISSION_DENIED/)
+  })
+})
+
+describe('testRun: several jobs share the log queries', () => {
+  it('one entries:list per poll serves every job, each gets its own status', async () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f']
+    const statuses = [200, 401, 403, 404, 500, 200]
+    const script = Object.fromEntries(ids.map((id, i) => [JOB(id), [{ http: statuses[i], rpc: statuses[i] === 200 ? undefined : 2, logDelayMs: 120 }]]))
+    const f = fakeGoogle(script)
+    const logPollMs = 20
+    const started = Date.now()
+    const rs = await testRun(
+      f.g,
+      ids.map(id => job(JOB(id))),
+      { ...FAST, logPollMs, logWaitMs: 3000 }
+    )
+    const elapsed = Date.now() - started
+    expect(rs.map(r => r.job)).toEqual(ids.map(id => JOB(id)))
+    expect(rs.map(r => r.httpStatus)).toEqual(statuses)
+    expect(rs.every(r => !r.inferred)).toBe(true)
+    // A poller per job would make ~6× as many calls.
+    expect(f.calls.listEntries).toBeLessThanOrEqual(Math.ceil(elapsed / logPollMs) + 2)
+    expect(f.calls.listEntries).toBeLessThan(ids.length * Math.floor(120 / logPollMs))
+    expect(f.calls.filters.some(fl => ids.every(id => fl.includes(`resource.labels.job_id="${id}"`)))).toBe(true)
+    for (const fl of f.calls.filters) expect(fl).toContain(FINISHED)
+  })
+
+  it('the same job id in two locations keeps their statuses apart', async () => {
+    const a = JOB('same', 'us-central1')
+    const b = JOB('same', 'europe-west1')
+    const f = fakeGoogle({ [a]: [{ http: 200, logDelayMs: 30 }], [b]: [{ http: 403, rpc: 7, logDelayMs: 30 }] })
+    const rs = await testRun(f.g, [job(a), job(b)], FAST)
+    expect(rs.map(r => [r.job, r.httpStatus, r.inferred])).toEqual([
+      [a, 200, false],
+      [b, 403, false]
+    ])
+  })
+
+  it('an older entry of the same job is not taken for the new attempt', async () => {
+    const f = fakeGoogle({
+      [JOB('a')]: [
+        { http: 500, rpc: 13 },
+        { http: 200, logDelayMs: 10_000 }
+      ]
+    })
+    // First run leaves a 500 entry in the log.
+    await testRun(f.g, [job(JOB('a'))], FAST)
+    const last = f.jobs.get(JOB('a'))!.last
+    const [r] = await testRun(f.g, [job(JOB('a'), false, last)], { ...FAST, logWaitMs: 60 })
+    expect(r.httpStatus).toBe(200)
+    expect(r.inferred).toBe(true)
+  })
+})
