@@ -48521,6 +48521,15 @@ class ApiError extends Error {
         return new ApiError(`${what}: ${this.message}`, this.httpStatus, this.status, this.url);
     }
 }
+/** Runs a call, prefixing any ApiError with what was being done (`Failed to read job …: (403) …`). */
+async function withContext(what, call) {
+    try {
+        return await call();
+    }
+    catch (e) {
+        throw e instanceof ApiError ? e.withContext(what) : e;
+    }
+}
 const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30000 };
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 /** Full jitter: a random delay in [0, min(max, base·2^n)], so parallel callers spread out. */
@@ -48591,6 +48600,17 @@ class GoogleHttp {
             throw toApiError(res.status, text, url.href);
         }
     }
+}
+/** Follows `nextPageToken` through a list method, collecting the items under `key`. */
+async function listAll(http, path, key) {
+    const items = [];
+    let pageToken;
+    do {
+        const page = await http.request(path, { query: { pageSize: 500, pageToken } });
+        items.push(...(page[key] ?? []));
+        pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
+    return items;
 }
 function describeNetworkError(e) {
     if (e instanceof Error) {
@@ -48823,30 +48843,22 @@ function explainAuthFailure(e, opts) {
 
 ;// CONCATENATED MODULE: ./src/google/iam-policy.ts
 
-const wrap = async (what, call) => {
-    try {
-        return await call();
-    }
-    catch (e) {
-        throw e instanceof ApiError ? e.withContext(what) : e;
-    }
-};
 /**
  * IAM methods at `<version>/<resource>:getIamPolicy`. `getStyle` is how the API takes the
  * requested policy version: as a GET query (Functions, Run) or a POST body (Resource Manager).
  */
 function iamResource(http, version, getStyle) {
     return {
-        getIamPolicy: resource => wrap(`Failed to read the IAM policy of ${resource}`, () => getStyle === 'query'
+        getIamPolicy: resource => withContext(`Failed to read the IAM policy of ${resource}`, () => getStyle === 'query'
             ? http.request(`${version}/${resource}:getIamPolicy`, { query: { 'options.requestedPolicyVersion': 3 } })
             : http.request(`${version}/${resource}:getIamPolicy`, { body: { options: { requestedPolicyVersion: 3 } } })),
-        setIamPolicy: (resource, policy) => wrap(`Failed to set the IAM policy of ${resource}`, () => http.request(`${version}/${resource}:setIamPolicy`, { body: { policy } })),
-        testIamPermissions: async (resource, permissions) => (await wrap(`Failed to test permissions on ${resource}`, () => http.request(`${version}/${resource}:testIamPermissions`, { body: { permissions } }))).permissions ?? []
+        setIamPolicy: (resource, policy) => withContext(`Failed to set the IAM policy of ${resource}`, () => http.request(`${version}/${resource}:setIamPolicy`, { body: { policy } })),
+        testIamPermissions: async (resource, permissions) => (await withContext(`Failed to test permissions on ${resource}`, () => http.request(`${version}/${resource}:testIamPermissions`, { body: { permissions } }))).permissions ?? []
     };
 }
 
-
 ;// CONCATENATED MODULE: ./src/google/functions.ts
+
 
 /** Cloud Functions: the v2 API reads gen 1 and gen 2 alike; a gen 1 function's IAM lives on v1. */
 class FunctionsClient {
@@ -48861,7 +48873,7 @@ class FunctionsClient {
         this.gen2Iam = iamResource(http, 'v2', 'query');
     }
     getFunction(name) {
-        return wrap(`Failed to read function ${name}`, () => this.http.request(`v2/${name}`));
+        return withContext(`Failed to read function ${name}`, () => this.http.request(`v2/${name}`));
     }
 }
 
@@ -48874,7 +48886,7 @@ class IamClient {
         this.http = http;
     }
     async testServiceAccountPermissions(email, permissions) {
-        const res = await wrap(`Failed to test permissions on service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } }));
+        const res = await withContext(`Failed to test permissions on service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } }));
         return res.permissions ?? [];
     }
 }
@@ -48888,7 +48900,7 @@ class LoggingClient {
         this.http = http;
     }
     async listEntries(req) {
-        const res = await wrap('Failed to read the Cloud Scheduler execution log', () => this.http.request('v2/entries:list', {
+        const res = await withContext('Failed to read the Cloud Scheduler execution log', () => this.http.request('v2/entries:list', {
             body: { orderBy: 'timestamp desc', pageSize: 100, ...req }
         }));
         return res.entries ?? [];
@@ -48896,6 +48908,7 @@ class LoggingClient {
 }
 
 ;// CONCATENATED MODULE: ./src/google/projects.ts
+
 
 /** Resource Manager v1: the project's number (for the Scheduler service agent) and its policy. */
 class ProjectsClient {
@@ -48906,11 +48919,12 @@ class ProjectsClient {
         this.iam = iamResource(http, 'v1', 'body');
     }
     getProject(projectId) {
-        return wrap(`Failed to read project ${projectId}`, () => this.http.request(`v1/projects/${projectId}`));
+        return withContext(`Failed to read project ${projectId}`, () => this.http.request(`v1/projects/${projectId}`));
     }
 }
 
 ;// CONCATENATED MODULE: ./src/google/run.ts
+
 
 /** Cloud Run Admin v2 services: where gen 2 functions and services are invoked. */
 class RunClient {
@@ -48921,17 +48935,10 @@ class RunClient {
         this.iam = iamResource(http, 'v2', 'query');
     }
     getService(name) {
-        return wrap(`Failed to read service ${name}`, () => this.http.request(`v2/${name}`));
+        return withContext(`Failed to read service ${name}`, () => this.http.request(`v2/${name}`));
     }
-    async listServices(parent) {
-        const services = [];
-        let pageToken;
-        do {
-            const page = await wrap(`Failed to list services in ${parent}`, () => this.http.request(`v2/${parent}/services`, { query: { pageSize: 500, pageToken } }));
-            services.push(...(page.services ?? []));
-            pageToken = page.nextPageToken || undefined;
-        } while (pageToken);
-        return services;
+    listServices(parent) {
+        return withContext(`Failed to list services in ${parent}`, () => listAll(this.http, `v2/${parent}/services`, 'services'));
     }
 }
 
@@ -48944,25 +48951,18 @@ class SchedulerClient {
         this.http = http;
     }
     getJob(name) {
-        return wrap(`Failed to read job ${name}`, () => this.http.request(`v1/${name}`));
+        return withContext(`Failed to read job ${name}`, () => this.http.request(`v1/${name}`));
     }
     /** Every job in `projects/P/locations/L`, following pages. */
-    async listJobs(parent) {
-        const jobs = [];
-        let pageToken;
-        do {
-            const page = await wrap(`Failed to list jobs in ${parent}`, () => this.http.request(`v1/${parent}/jobs`, { query: { pageSize: 500, pageToken } }));
-            jobs.push(...(page.jobs ?? []));
-            pageToken = page.nextPageToken || undefined;
-        } while (pageToken);
-        return jobs;
+    listJobs(parent) {
+        return withContext(`Failed to list jobs in ${parent}`, () => listAll(this.http, `v1/${parent}/jobs`, 'jobs'));
     }
     /** PATCH with an explicit mask, so fields outside it (schedule, body, headers, retries) are never rewritten. */
     patchJob(name, job, updateMask) {
-        return wrap(`Failed to update job ${name}`, () => this.http.request(`v1/${name}`, { method: 'PATCH', body: job, query: { updateMask: updateMask.join(',') } }));
+        return withContext(`Failed to update job ${name}`, () => this.http.request(`v1/${name}`, { method: 'PATCH', body: job, query: { updateMask: updateMask.join(',') } }));
     }
     runJob(name) {
-        return wrap(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
+        return withContext(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
     }
 }
 

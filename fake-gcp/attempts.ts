@@ -50,7 +50,7 @@ export class Attempts {
   /** Schedule the attempt jobs:run asked for; the run call itself has already answered. */
   trigger(jobName: string): void {
     const runAt = new Date()
-    const p = new Promise<void>((resolve) => {
+    const p = new Promise<void>(resolve => {
       const t = setTimeout(() => {
         this.timers.delete(t)
         try {
@@ -143,7 +143,8 @@ export class Attempts {
 
   private gen1(fn: FunctionRec, cred: Credential): AttemptOutcome {
     if (fn.spec.state && fn.spec.state !== 'ACTIVE') return { status: 404, reason: `function is ${fn.spec.state}` }
-    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL') return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
+    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL')
+      return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
     const resp = fn.spec.response ?? { status: 200 }
     if (this.invokerAllowed('allUsers', fn.name, 'cloudfunctions.functions.invoke')) return { status: resp.status, reason: 'public function' }
     const check = this.checkToken(cred, [fn.url])
@@ -156,7 +157,8 @@ export class Attempts {
 
   private gen2(fn: FunctionRec, cred: Credential): AttemptOutcome {
     if (fn.spec.state && fn.spec.state !== 'ACTIVE') return { status: 404, reason: `function is ${fn.spec.state}` }
-    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL') return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
+    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL')
+      return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
     const svc = this.state.services.get(fn.serviceName!)!
     return this.runService(svc, cred, [fn.url], fn.spec.response ?? svc.spec.response)
   }
@@ -168,7 +170,7 @@ export class Attempts {
     if (svc.spec.invokerIamDisabled) return { status: resp.status, reason: 'invoker IAM check disabled' }
     if (this.invokerAllowed('allUsers', svc.name, 'run.routes.invoke')) return { status: resp.status, reason: 'public service' }
     // Cloud Run compares the audience with the service's URLs as origins: a path makes it a mismatch
-    const audiences = [...new Set([svc.uri, ...svc.urls].map((u) => safeOrigin(u) ?? u))]
+    const audiences = [...new Set([svc.uri, ...svc.urls].map(u => safeOrigin(u) ?? u))]
     const check = this.checkToken(cred, [...audiences, ...(svc.spec.customAudiences ?? []), ...extraAudiences])
     if (check) return check
     const email = this.emailOf(cred)
@@ -197,7 +199,15 @@ export class Attempts {
     return this.state.policies.allows(who, this.state.ancestry(resource), permission, this.state.settings.iamPropagationDelayMs)
   }
 
-  private log(project: string, location: string, jobId: string, at: Date, severity: string, jsonPayload: Record<string, unknown>, httpRequest?: Record<string, unknown>): void {
+  private log(
+    project: string,
+    location: string,
+    jobId: string,
+    at: Date,
+    severity: string,
+    jsonPayload: Record<string, unknown>,
+    httpRequest?: Record<string, unknown>
+  ): void {
     const visibleAt = at.getTime() + this.state.settings.logIngestionDelayMs
     const entry: LogEntry = {
       insertId: randomBytes(6).toString('hex'),

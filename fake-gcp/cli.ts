@@ -8,7 +8,7 @@ import { SCENARIOS } from './scenarios'
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
+  return i >= 0 ? process.argv[i + 1] : process.argv.find(a => a.startsWith(`--${name}=`))?.split('=')[1]
 }
 
 async function main(): Promise<void> {

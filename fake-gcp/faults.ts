@@ -6,7 +6,7 @@ export class FaultInjector {
   private readonly patterns: RegExp[]
   constructor(private readonly faults: Fault[]) {
     this.seen = faults.map(() => 0)
-    this.patterns = faults.map((f) => new RegExp(f.path))
+    this.patterns = faults.map(f => new RegExp(f.path))
   }
 
   /** The fault to apply to this call, if any. Every matching call counts, faulted or not. */

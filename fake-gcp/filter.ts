@@ -47,7 +47,7 @@ class Parser {
       if (this.peekWord('AND')) this.i += 3
       parts.push(this.or())
     }
-    return parts.length === 1 ? parts[0] : (e) => parts.every((p) => p(e))
+    return parts.length === 1 ? parts[0] : e => parts.every(p => p(e))
   }
 
   private or(): Filter {
@@ -56,7 +56,7 @@ class Parser {
       this.i += 2
       parts.push(this.not())
     }
-    return parts.length === 1 ? parts[0] : (e) => parts.some((p) => p(e))
+    return parts.length === 1 ? parts[0] : e => parts.some(p => p(e))
   }
 
   private not(): Filter {
@@ -64,12 +64,12 @@ class Parser {
     if (this.peekWord('NOT')) {
       this.i += 3
       const f = this.not()
-      return (e) => !f(e)
+      return e => !f(e)
     }
     if (this.s[this.i] === '-') {
       this.i++
       const f = this.not()
-      return (e) => !f(e)
+      return e => !f(e)
     }
     return this.primary()
   }
@@ -92,11 +92,11 @@ class Parser {
       if (this.s[this.i] !== ')') this.fail("missing ')'")
       this.i++
       const encoded = encodeURIComponent(id)
-      return (e) => typeof e.logName === 'string' && e.logName.endsWith(`/logs/${encoded}`)
+      return e => typeof e.logName === 'string' && e.logName.endsWith(`/logs/${encoded}`)
     }
     const path = this.fieldPath()
     this.ws()
-    const op = OPS.find((o) => this.s.startsWith(o, this.i))
+    const op = OPS.find(o => this.s.startsWith(o, this.i))
     if (!op) this.fail(`expected a comparison after '${path.join('.')}' (global text restrictions are not supported)`)
     this.i += op.length
     this.ws()
@@ -153,7 +153,7 @@ const toTime = (v: string): number => Date.parse(v.replace(/(\.\d{3})\d+/, '$1')
 
 function compare(path: string[], op: string, value: string): Filter {
   const field = path.join('.')
-  return (entry) => {
+  return entry => {
     const raw = lookup(entry, path)
     if (raw === undefined || raw === null) return op === '!=' || op === '!~'
     const actual = typeof raw === 'object' ? JSON.stringify(raw) : String(raw)

@@ -81,31 +81,30 @@ const notFoundMsg = (c: Ctx): string =>
     : `Resource 'projects/${c.params[1]}/locations/${c.params[2]}/functions/${c.params[3]}' was not found`
 
 /** v1 serves gen 1 functions only; v2 serves both generations. */
-const visible = (c: Ctx, f: FunctionRec | undefined): FunctionRec | undefined =>
-  f && (c.params[0] === 'v2' || f.spec.environment === 'GEN_1') ? f : undefined
+const visible = (c: Ctx, f: FunctionRec | undefined): FunctionRec | undefined => (f && (c.params[0] === 'v2' || f.spec.environment === 'GEN_1') ? f : undefined)
 
 export function functionsRoutes(): Route[] {
   const name = (c: Ctx): string => `projects/${c.params[1]}/locations/${c.params[2]}/functions/${c.params[3]}`
   return [
-    route('GET', new RegExp(`^${P}$`), (c) => {
+    route('GET', new RegExp(`^${P}$`), c => {
       c.state.require(c.identity, name(c), 'cloudfunctions.functions.get')
       const f = visible(c, lookup(c.state, c.params[1], c.params[2], c.params[3]))
       if (!f) throw notFound(notFoundMsg(c))
       return c.params[0] === 'v1' ? v1Function(f) : v2Function(c.state, f)
     }),
-    route('GET', /^\/(v1|v2)\/projects\/([^/]+)\/locations\/([^/]+)\/functions$/, (c) => {
+    route('GET', /^\/(v1|v2)\/projects\/([^/]+)\/locations\/([^/]+)\/functions$/, c => {
       c.state.require(c.identity, `projects/${c.params[1]}`, 'cloudfunctions.functions.list', `projects/${c.params[1]}/locations/${c.params[2]}`)
       const proj = c.state.project(c.params[1])!
-      const all = [...c.state.functions.values()].filter((f) => f.project === proj.projectId && (c.params[2] === '-' || f.region === c.params[2]))
-      const shown = c.params[0] === 'v1' ? all.filter((f) => f.spec.environment === 'GEN_1').map(v1Function) : all.map((f) => v2Function(c.state, f))
+      const all = [...c.state.functions.values()].filter(f => f.project === proj.projectId && (c.params[2] === '-' || f.region === c.params[2]))
+      const shown = c.params[0] === 'v1' ? all.filter(f => f.spec.environment === 'GEN_1').map(v1Function) : all.map(f => v2Function(c.state, f))
       return shown.length ? { functions: shown } : {}
     }),
     ...iamMethods({
       path: P,
-      resolve: (c) => visible(c, lookup(c.state, c.params[1], c.params[2], c.params[3]))?.name,
+      resolve: c => visible(c, lookup(c.state, c.params[1], c.params[2], c.params[3]))?.name,
       display: name,
       permissionPrefix: 'cloudfunctions.functions',
-      validPermission: (p) => p.startsWith('cloudfunctions.'),
+      validPermission: p => p.startsWith('cloudfunctions.'),
       notFoundMessage: notFoundMsg,
       getVerbs: ['GET', 'POST']
     })

@@ -10,7 +10,7 @@ export function githubOidcRoutes(): Route[] {
     route(
       'GET',
       /^\/_github\/oidc\/token$/,
-      (c) => {
+      c => {
         const auth = c.headers.authorization ?? ''
         if (auth !== `Bearer ${c.state.githubRequestToken}`)
           return new Reply(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })
@@ -42,14 +42,14 @@ export function githubOidcRoutes(): Route[] {
       },
       'none'
     ),
-    route('GET', /^\/_github\/oidc\/\.well-known\/jwks$/, (c) => ({ keys: [jwk(c.state.github)] }), 'none'),
+    route('GET', /^\/_github\/oidc\/\.well-known\/jwks$/, c => ({ keys: [jwk(c.state.github)] }), 'none'),
     route(
       'GET',
       /^\/_github\/oidc\/\.well-known\/openid-configuration$/,
-      (c) => ({ issuer: GITHUB_ISSUER, jwks_uri: `${c.baseUrl}_github/oidc/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
+      c => ({ issuer: GITHUB_ISSUER, jwks_uri: `${c.baseUrl}_github/oidc/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
       'none'
     ),
     // Google's ID-token keys, so a test can verify tokens from generateIdToken
-    route('GET', /^\/oauth2\/v3\/certs$/, (c) => ({ keys: [jwk(c.state.google)] }), 'none')
+    route('GET', /^\/oauth2\/v3\/certs$/, c => ({ keys: [jwk(c.state.google)] }), 'none')
   ]
 }

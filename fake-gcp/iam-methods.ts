@@ -22,7 +22,10 @@ export interface IamTarget {
 }
 
 function requestedVersion(c: Ctx): number {
-  const raw = c.method === 'GET' ? c.query.get('options.requestedPolicyVersion') : (c.body.options as { requestedPolicyVersion?: number } | undefined)?.requestedPolicyVersion
+  const raw =
+    c.method === 'GET'
+      ? c.query.get('options.requestedPolicyVersion')
+      : (c.body.options as { requestedPolicyVersion?: number } | undefined)?.requestedPolicyVersion
   const v = raw === undefined || raw === null || raw === '' ? 0 : Number(raw)
   if (![0, 1, 3].includes(v)) throw invalidArgument(`Invalid requested policy version: ${String(raw)}. Valid versions are 0, 1 and 3.`)
   return v
@@ -47,8 +50,8 @@ export function iamMethods(t: IamTarget): Route[] {
     return c.state.policies.read(resource, version)
   }
   return [
-    ...t.getVerbs.map((verb) => route(verb, re('getIamPolicy'), get)),
-    route('POST', re('setIamPolicy'), (c) => {
+    ...t.getVerbs.map(verb => route(verb, re('getIamPolicy'), get)),
+    route('POST', re('setIamPolicy'), c => {
       const resource = resolve(c, `${t.permissionPrefix}.setIamPolicy`)
       const p = c.body.policy as Policy | undefined
       if (!p || typeof p !== 'object') throw invalidArgument('Invalid JSON payload: "policy" is required.')
@@ -56,14 +59,14 @@ export function iamMethods(t: IamTarget): Route[] {
       // the answer shows conditions only to a caller that wrote a version 3 policy
       return (p.version ?? 1) >= 3 ? written : c.state.policies.peek(resource, 1)
     }),
-    route('POST', re('testIamPermissions'), (c) => {
+    route('POST', re('testIamPermissions'), c => {
       const resource = resolve(c)
       const asked = c.body.permissions
       if (!Array.isArray(asked)) throw invalidArgument('Invalid JSON payload: "permissions" must be a list.')
       for (const p of asked)
         if (typeof p !== 'string' || p.includes('*') || !/^[a-z0-9]+\.[A-Za-z0-9]+\.[A-Za-z0-9]+$/.test(p) || !t.validPermission(p))
           throw invalidArgument(`Permission ${String(p)} is not valid for this resource.`)
-      const held = (asked as string[]).filter((p) => c.state.can(c.identity, resource, p))
+      const held = (asked as string[]).filter(p => c.state.can(c.identity, resource, p))
       return held.length ? { permissions: held } : {}
     })
   ]

@@ -33,7 +33,7 @@ function lifetimeSeconds(raw: unknown): number {
 
 export function iamRoutes(): Route[] {
   return [
-    route('GET', new RegExp(`^${SA}$`), (c) => {
+    route('GET', new RegExp(`^${SA}$`), c => {
       const sa = account(c)
       const shown = `projects/${c.params[0]}/serviceAccounts/${c.params[1]}`
       c.state.require(c.identity, sa ? saResource(sa.project, sa.email) : shown, 'iam.serviceAccounts.get', shown)
@@ -50,29 +50,36 @@ export function iamRoutes(): Route[] {
     }),
     ...iamMethods({
       path: SA,
-      resolve: (c) => {
+      resolve: c => {
         const sa = account(c)
         return sa && saResource(sa.project, sa.email)
       },
-      display: (c) => `projects/${c.params[0]}/serviceAccounts/${c.params[1]}`,
+      display: c => `projects/${c.params[0]}/serviceAccounts/${c.params[1]}`,
       permissionPrefix: 'iam.serviceAccounts',
-      validPermission: (p) => p.startsWith('iam.serviceAccounts.'),
-      notFoundMessage: (c) => `Service account projects/${c.params[0]}/serviceAccounts/${c.params[1]} does not exist.`,
+      validPermission: p => p.startsWith('iam.serviceAccounts.'),
+      notFoundMessage: c => `Service account projects/${c.params[0]}/serviceAccounts/${c.params[1]} does not exist.`,
       getVerbs: ['POST']
     }),
-    route('POST', new RegExp(`^${SA}:generateAccessToken$`), (c) => {
+    route('POST', new RegExp(`^${SA}:generateAccessToken$`), c => {
       const sa = impersonable(c, 'iam.serviceAccounts.getAccessToken')
       if (!Array.isArray(c.body.scope) || !c.body.scope.length) throw invalidArgument('Scope must not be empty.')
       const lifetime = lifetimeSeconds(c.body.lifetime)
       const accessToken = c.state.tokens.mint(c.state.identity(`serviceAccount:${sa.email}`), 'access', lifetime)
       return { accessToken, expireTime: new Date(Date.now() + lifetime * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }
     }),
-    route('POST', new RegExp(`^${SA}:generateIdToken$`), (c) => {
+    route('POST', new RegExp(`^${SA}:generateIdToken$`), c => {
       const sa = impersonable(c, 'iam.serviceAccounts.getOpenIdToken')
       const audience = c.body.audience
       if (typeof audience !== 'string' || !audience) throw invalidArgument('Audience must not be empty.')
       const now = Math.floor(Date.now() / 1000)
-      const claims: Record<string, unknown> = { iss: 'https://accounts.google.com', aud: audience, azp: sa.uniqueId, sub: sa.uniqueId, iat: now, exp: now + 3600 }
+      const claims: Record<string, unknown> = {
+        iss: 'https://accounts.google.com',
+        aud: audience,
+        azp: sa.uniqueId,
+        sub: sa.uniqueId,
+        iat: now,
+        exp: now + 3600
+      }
       if (c.body.includeEmail) Object.assign(claims, { email: sa.email, email_verified: true })
       return { token: signJwt(c.state.google, claims) }
     })

@@ -47,6 +47,13 @@ export interface FakeGcp {
   close(): Promise<void>
 }
 
+/** google-github-actions/auth adds the audience to the runner's request URL, keeping its query. */
+function withAudience(requestUrl: string, audience: string): string {
+  const u = new URL(requestUrl)
+  u.searchParams.set('audience', audience)
+  return u.toString()
+}
+
 export async function startFakeGcp(scenario: Scenario, opts: { port?: number } = {}): Promise<FakeGcp> {
   const state = new FakeState(scenario)
   const attempts = new Attempts(state)
@@ -63,21 +70,21 @@ export async function startFakeGcp(scenario: Scenario, opts: { port?: number } =
   const server = await listen(state, routes, opts.port)
   const url = server.url
   const defaultProject = scenario.projects[0]?.projectId ?? ''
-  const overrides = Object.fromEntries(APIS.map((a) => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${a}`, url]))
+  const overrides = Object.fromEntries(APIS.map(a => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${a}`, url]))
   const email = (member: string): string => member.replace(/^serviceAccount:/, '')
 
   return {
     url,
     requests: state.requests,
     state,
-    tokenFor: (member) => state.tokens.mint(state.identity(member)),
+    tokenFor: member => state.tokens.mint(state.identity(member)),
     getJob(name) {
       const j = state.jobs.get(name)
       if (!j) throw new Error(`fake-gcp: no job ${name}`)
       return structuredClone(j)
     },
-    getPolicy: (resource) => state.policies.full(resource),
-    logEntries: () => state.logs.map((s) => structuredClone(s.entry)),
+    getPolicy: resource => state.policies.full(resource),
+    logEntries: () => state.logs.map(s => structuredClone(s.entry)),
     idle: () => attempts.idle(),
     async close() {
       attempts.close()
@@ -105,7 +112,7 @@ export async function startFakeGcp(scenario: Scenario, opts: { port?: number } =
           token_url: `${url}v1/token`,
           service_account_impersonation_url: `${url}v1/projects/-/serviceAccounts/${sa}:generateAccessToken`,
           credential_source: {
-            url: `${oidcUrl}?audience=${encodeURIComponent(`https://iam.googleapis.com/${provider}`)}`,
+            url: withAudience(env.ACTIONS_ID_TOKEN_REQUEST_URL, `https://iam.googleapis.com/${provider}`),
             headers: { Authorization: `Bearer ${state.githubRequestToken}` },
             format: { type: 'json', subject_token_field_name: 'value' }
           }

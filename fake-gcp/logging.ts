@@ -9,7 +9,7 @@ export class ReadQuota {
   private readonly calls = new Map<string, number[]>()
   constructor(private readonly perMinute: number) {}
   take(project: string, now = Date.now()): boolean {
-    const recent = (this.calls.get(project) ?? []).filter((t) => now - t < 60_000)
+    const recent = (this.calls.get(project) ?? []).filter(t => now - t < 60_000)
     if (recent.length >= this.perMinute) {
       this.calls.set(project, recent)
       return false
@@ -23,9 +23,9 @@ export class ReadQuota {
 export function loggingRoutes(state: FakeState): Route[] {
   const quota = new ReadQuota(state.settings.loggingReadsPerMinute)
   return [
-    route('POST', /^\/v2\/entries:list$/, (c) => {
+    route('POST', /^\/v2\/entries:list$/, c => {
       const b = c.body as { resourceNames?: string[]; projectIds?: string[]; filter?: string; orderBy?: string; pageSize?: number; pageToken?: string }
-      const names = [...(b.resourceNames ?? []), ...(b.projectIds ?? []).map((p) => `projects/${p}`)]
+      const names = [...(b.resourceNames ?? []), ...(b.projectIds ?? []).map(p => `projects/${p}`)]
       if (!names.length) throw invalidArgument('resourceNames must not be empty.')
       const projects: string[] = []
       for (const n of names) {
@@ -40,18 +40,26 @@ export function loggingRoutes(state: FakeState): Route[] {
             429,
             `Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com' for consumer 'project_number:${c.state.project(p)!.projectNumber}'.`,
             'RESOURCE_EXHAUSTED',
-            [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata: { quota_limit: 'ReadRequestsPerMinutePerProject', service: 'logging.googleapis.com' } }]
+            [
+              {
+                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+                reason: 'RATE_LIMIT_EXCEEDED',
+                domain: 'googleapis.com',
+                metadata: { quota_limit: 'ReadRequestsPerMinutePerProject', service: 'logging.googleapis.com' }
+              }
+            ]
           )
       const order = (b.orderBy ?? 'timestamp asc').trim().toLowerCase()
-      if (!['timestamp asc', 'timestamp desc', 'timestamp'].includes(order)) throw invalidArgument(`Invalid orderBy: ${b.orderBy}. Only "timestamp asc" and "timestamp desc" are supported.`)
+      if (!['timestamp asc', 'timestamp desc', 'timestamp'].includes(order))
+        throw invalidArgument(`Invalid orderBy: ${b.orderBy}. Only "timestamp asc" and "timestamp desc" are supported.`)
       const filter = parseFilter(b.filter ?? '')
       const size = b.pageSize === undefined ? 50 : Number(b.pageSize)
       if (!Number.isInteger(size) || size < 0 || size > 1000) throw invalidArgument('pageSize must be between 0 and 1000.')
       const now = Date.now()
       const matching = c.state.logs
-        .filter((s) => s.visibleAt <= now && projects.some((p) => s.entry.logName.startsWith(`projects/${p}/logs/`)))
-        .map((s) => s.entry)
-        .filter((e) => filter(e as unknown as Record<string, unknown>))
+        .filter(s => s.visibleAt <= now && projects.some(p => s.entry.logName.startsWith(`projects/${p}/logs/`)))
+        .map(s => s.entry)
+        .filter(e => filter(e as unknown as Record<string, unknown>))
         .sort((x, y) => (x.timestamp < y.timestamp ? -1 : x.timestamp > y.timestamp ? 1 : 0))
       if (order === 'timestamp desc') matching.reverse()
       const start = b.pageToken ? Number(Buffer.from(b.pageToken, 'base64').toString('utf8').replace(/^o:/, '')) : 0

@@ -22,12 +22,16 @@ interface Stored {
 }
 
 const EMPTY_ETAG = 'ACAB' // what IAM returns for a resource whose policy was never written
-const MEMBER = /^(user|serviceAccount|group|domain|deleted:user|deleted:serviceAccount|deleted:group):.+$|^(allUsers|allAuthenticatedUsers)$|^principal(Set)?:\/\/.+$|^projectOwner:|^projectEditor:|^projectViewer:/
+const MEMBER =
+  /^(user|serviceAccount|group|domain|deleted:user|deleted:serviceAccount|deleted:group):.+$|^(allUsers|allAuthenticatedUsers)$|^principal(Set)?:\/\/.+$|^projectOwner:|^projectEditor:|^projectViewer:/
 
 const condKey = (c?: Binding['condition']): string => (c ? JSON.stringify([c.expression, c.title ?? '', c.description ?? '']) : '')
 const bindingKey = (role: string, c: Binding['condition'], member: string): string => `${role}\u0000${condKey(c)}\u0000${member.toLowerCase()}`
 const withcondSuffix = (b: Binding): string =>
-  createHash('sha256').update(`${b.role}|${condKey(b.condition)}`).digest('hex').slice(0, 8)
+  createHash('sha256')
+    .update(`${b.role}|${condKey(b.condition)}`)
+    .digest('hex')
+    .slice(0, 8)
 
 let etagCounter = 0
 function nextEtag(): string {
@@ -86,11 +90,11 @@ export class PolicyEngine {
   }
 
   private view(s: Stored, requestedVersion: number): Policy {
-    const conditional = s.bindings.some((b) => b.condition)
+    const conditional = s.bindings.some(b => b.condition)
     const out: Policy = {}
     if (s.bindings.length) {
       out.version = conditional && requestedVersion >= 3 ? 3 : 1
-      out.bindings = s.bindings.map((b) => {
+      out.bindings = s.bindings.map(b => {
         if (!b.condition) return { role: b.role, members: [...b.members] }
         if (requestedVersion >= 3) return { role: b.role, members: [...b.members], condition: { ...b.condition } }
         return { role: `${b.role}_withcond_${withcondSuffix(b)}`, members: [...b.members] }
@@ -103,8 +107,7 @@ export class PolicyEngine {
   /** setIamPolicy. Without an etag the write replaces blindly, which is how conditions get lost. */
   write(resource: string, p: Policy): Policy {
     const s = this.get(resource)
-    if (p.etag && p.etag !== s.etag)
-      throw aborted('There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.')
+    if (p.etag && p.etag !== s.etag) throw aborted('There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.')
     const version = p.version ?? 1
     if (![0, 1, 2, 3].includes(version)) throw invalidArgument(`Invalid IAM Policy version: ${version}.`)
     const bindings = normalize(p.bindings ?? [])
@@ -118,9 +121,9 @@ export class PolicyEngine {
         throw invalidArgument('Policy with conditional role bindings must have version 3 or greater. Set the policy version to 3.')
       if (b.condition && !b.condition.expression) throw invalidArgument('Condition expression must not be empty.')
       for (const m of b.members) {
-        if (!MEMBER.test(m)) throw invalidArgument(`Invalid member type for member ${m}. Set a valid type prefix, such as user:, serviceAccount:, group: or domain:.`)
-        if (this.hooks.memberExists && !this.hooks.memberExists(m))
-          throw invalidArgument(`Service account ${m.slice(m.indexOf(':') + 1)} does not exist.`)
+        if (!MEMBER.test(m))
+          throw invalidArgument(`Invalid member type for member ${m}. Set a valid type prefix, such as user:, serviceAccount:, group: or domain:.`)
+        if (this.hooks.memberExists && !this.hooks.memberExists(m)) throw invalidArgument(`Service account ${m.slice(m.indexOf(':') + 1)} does not exist.`)
       }
     }
     this.replace(s, bindings)
@@ -130,8 +133,8 @@ export class PolicyEngine {
   /** A change made outside the caller's read-modify-write (a concurrent writer). */
   addBinding(resource: string, role: string, member: string): void {
     const s = this.get(resource)
-    const bindings = s.bindings.map((b) => ({ ...b, members: [...b.members] }))
-    const target = bindings.find((b) => b.role === role && !b.condition)
+    const bindings = s.bindings.map(b => ({ ...b, members: [...b.members] }))
+    const target = bindings.find(b => b.role === role && !b.condition)
     if (target) target.members.push(member)
     else bindings.push({ role, members: [member] })
     this.replace(s, normalize(bindings))
@@ -159,7 +162,7 @@ export class PolicyEngine {
    */
   allows(who: Identity, resources: string[], permission: string, propagationDelayMs = 0): boolean {
     const now = this.hooks.now()
-    const names = new Set(who.aliases.map((a) => a.toLowerCase()))
+    const names = new Set(who.aliases.map(a => a.toLowerCase()))
     for (const r of resources) {
       const s = this.policies.get(r)
       if (!s) continue
@@ -178,7 +181,7 @@ export class PolicyEngine {
   /** Whether `role` is bound (unconditionally) to `member` on exactly this resource. */
   hasBinding(resource: string, role: string, member: string): boolean {
     const s = this.policies.get(resource)
-    return !!s?.bindings.some((b) => !b.condition && b.role === role && b.members.some((m) => m.toLowerCase() === member.toLowerCase()))
+    return !!s?.bindings.some(b => !b.condition && b.role === role && b.members.some(m => m.toLowerCase() === member.toLowerCase()))
   }
 }
 
@@ -188,7 +191,7 @@ function normalize(bindings: Binding[]): Binding[] {
   for (const b of bindings) {
     if (!b || typeof b.role !== 'string') throw invalidArgument('Invalid binding: role is required.')
     const members = Array.isArray(b.members) ? b.members : []
-    const same = out.find((o) => o.role === b.role && condKey(o.condition) === condKey(b.condition))
+    const same = out.find(o => o.role === b.role && condKey(o.condition) === condKey(b.condition))
     if (same) {
       for (const m of members) if (!same.members.includes(m)) same.members.push(m)
     } else {
@@ -197,7 +200,7 @@ function normalize(bindings: Binding[]): Binding[] {
       out.push(nb)
     }
   }
-  return out.filter((b) => b.members.length > 0)
+  return out.filter(b => b.members.length > 0)
 }
 
 export { ApiError }

@@ -14,22 +14,38 @@ function project(c: Ctx, id: string): { projectId: string; projectNumber: string
 
 export function resourceManagerRoutes(): Route[] {
   return [
-    route('GET', /^\/v1\/projects\/([^/:]+)$/, (c) => {
+    route('GET', /^\/v1\/projects\/([^/:]+)$/, c => {
       const p = project(c, c.params[0])
-      return { projectNumber: p.projectNumber, projectId: p.projectId, lifecycleState: 'ACTIVE', name: p.projectId, createTime: '2024-01-01T00:00:00.000Z', parent: { type: 'organization', id: '111111111111' } }
+      return {
+        projectNumber: p.projectNumber,
+        projectId: p.projectId,
+        lifecycleState: 'ACTIVE',
+        name: p.projectId,
+        createTime: '2024-01-01T00:00:00.000Z',
+        parent: { type: 'organization', id: '111111111111' }
+      }
     }),
-    route('GET', /^\/v3\/projects\/([^/:]+)$/, (c) => {
+    route('GET', /^\/v3\/projects\/([^/:]+)$/, c => {
       const p = project(c, c.params[0])
-      return { name: `projects/${p.projectNumber}`, parent: 'organizations/111111111111', projectId: p.projectId, state: 'ACTIVE', displayName: p.projectId, createTime: '2024-01-01T00:00:00.000Z', updateTime: '2024-01-01T00:00:00.000Z', etag: 'W/"fake"' }
+      return {
+        name: `projects/${p.projectNumber}`,
+        parent: 'organizations/111111111111',
+        projectId: p.projectId,
+        state: 'ACTIVE',
+        displayName: p.projectId,
+        createTime: '2024-01-01T00:00:00.000Z',
+        updateTime: '2024-01-01T00:00:00.000Z',
+        etag: 'W/"fake"'
+      }
     }),
-    ...['v1', 'v3'].flatMap((v) =>
+    ...['v1', 'v3'].flatMap(v =>
       iamMethods({
         path: `/${v}/projects/([^/:]+)`,
-        resolve: (c) => {
+        resolve: c => {
           const p = c.state.project(c.params[0])
           return p && `projects/${p.projectId}`
         },
-        display: (c) => `projects/${c.params[0]}`,
+        display: c => `projects/${c.params[0]}`,
         permissionPrefix: 'resourcemanager.projects',
         validPermission: () => true,
         notFoundMessage: () => 'The caller does not have permission',

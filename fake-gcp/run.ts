@@ -21,7 +21,12 @@ const computeSa = (state: FakeState, s: ServiceRec): string => `${state.project(
 export function v2Service(state: FakeState, s: ServiceRec): Record<string, unknown> {
   const out: Record<string, unknown> = {
     name: s.name,
-    uid: '00000000-0000-4000-8000-' + s.id.padEnd(12, '0').slice(0, 12).replace(/[^0-9a-f]/g, 'a'),
+    uid:
+      '00000000-0000-4000-8000-' +
+      s.id
+        .padEnd(12, '0')
+        .slice(0, 12)
+        .replace(/[^0-9a-f]/g, 'a'),
     generation: '1',
     labels: s.functionName ? { 'goog-managed-by': 'cloudfunctions' } : {},
     createTime: TIME,
@@ -32,7 +37,13 @@ export function v2Service(state: FakeState, s: ServiceRec): Record<string, unkno
     launchStage: 'GA',
     template: {
       serviceAccount: computeSa(state, s),
-      containers: [{ image: `us-docker.pkg.dev/cloudrun/container/hello`, ports: [{ name: 'http1', containerPort: 8080 }], resources: { limits: { cpu: '1000m', memory: '512Mi' }, cpuIdle: true } }],
+      containers: [
+        {
+          image: `us-docker.pkg.dev/cloudrun/container/hello`,
+          ports: [{ name: 'http1', containerPort: 8080 }],
+          resources: { limits: { cpu: '1000m', memory: '512Mi' }, cpuIdle: true }
+        }
+      ],
       timeout: '300s',
       maxInstanceRequestConcurrency: 80
     },
@@ -90,7 +101,13 @@ function knativeService(state: FakeState, s: ServiceRec): Record<string, unknown
           containerConcurrency: 80,
           timeoutSeconds: 300,
           serviceAccountName: computeSa(state, s),
-          containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello', ports: [{ name: 'http1', containerPort: 8080 }], resources: { limits: { cpu: '1000m', memory: '512Mi' } } }]
+          containers: [
+            {
+              image: 'us-docker.pkg.dev/cloudrun/container/hello',
+              ports: [{ name: 'http1', containerPort: 8080 }],
+              resources: { limits: { cpu: '1000m', memory: '512Mi' } }
+            }
+          ]
         }
       },
       traffic: [{ percent: 100, latestRevision: true }]
@@ -110,7 +127,9 @@ function knativeService(state: FakeState, s: ServiceRec): Record<string, unknown
 const P2 = '/(v1|v2)/projects/([^/]+)/locations/([^/]+)/services/([^/:]+)'
 const svcName = (c: Ctx): string => `projects/${c.params[1]}/locations/${c.params[2]}/services/${c.params[3]}`
 const notFoundMsg = (c: Ctx): string =>
-  c.params[0] === 'v2' ? `Resource '${c.params[3]}' of kind 'SERVICE' in region '${c.params[2]}' in project '${c.params[1]}' does not exist.` : `Resource 'services/${c.params[3]}' was not found`
+  c.params[0] === 'v2'
+    ? `Resource '${c.params[3]}' of kind 'SERVICE' in region '${c.params[2]}' in project '${c.params[1]}' does not exist.`
+    : `Resource 'services/${c.params[3]}' was not found`
 
 /** gcloud reaches the Knative surface on REGION-<host>; the region is only in the host name. */
 function regionOf(c: Ctx): string {
@@ -127,32 +146,32 @@ export function runRoutes(): Route[] {
     return s
   }
   return [
-    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, (c) => {
+    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, c => {
       c.params.unshift('v2')
       return v2Service(c.state, getService(c, c.params[1], c.params[2], c.params[3], svcName(c)))
     }),
-    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services$/, (c) => {
+    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services$/, c => {
       c.state.require(c.identity, `projects/${c.params[0]}`, 'run.services.list', `projects/${c.params[0]}/locations/${c.params[1]}`)
       const proj = c.state.project(c.params[0])!
-      const all = [...c.state.services.values()].filter((s) => s.project === proj.projectId && (c.params[1] === '-' || s.region === c.params[1]))
-      return all.length ? { services: all.map((s) => v2Service(c.state, s)) } : {}
+      const all = [...c.state.services.values()].filter(s => s.project === proj.projectId && (c.params[1] === '-' || s.region === c.params[1]))
+      return all.length ? { services: all.map(s => v2Service(c.state, s)) } : {}
     }),
     // v1 (Knative) get, both as a OnePlatform path and as a namespace path
-    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, (c) => {
+    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, c => {
       c.params.unshift('v1')
       return knativeService(c.state, getService(c, c.params[1], c.params[2], c.params[3], svcName(c)))
     }),
-    route('GET', /^\/apis\/serving\.knative\.dev\/v1\/namespaces\/([^/]+)\/services\/([^/:]+)$/, (c) => {
+    route('GET', /^\/apis\/serving\.knative\.dev\/v1\/namespaces\/([^/]+)\/services\/([^/:]+)$/, c => {
       const region = regionOf(c)
       c.params = ['v1', c.params[0], region, c.params[1]]
       return knativeService(c.state, getService(c, c.params[1], region, c.params[3], `namespaces/${c.params[1]}/services/${c.params[3]}`))
     }),
     ...iamMethods({
       path: P2,
-      resolve: (c) => lookup(c.state, c.params[1], c.params[2], c.params[3])?.name,
+      resolve: c => lookup(c.state, c.params[1], c.params[2], c.params[3])?.name,
       display: svcName,
       permissionPrefix: 'run.services',
-      validPermission: (p) => p.startsWith('run.'),
+      validPermission: p => p.startsWith('run.'),
       notFoundMessage: notFoundMsg,
       getVerbs: ['GET', 'POST']
     })

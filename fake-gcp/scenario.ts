@@ -130,8 +130,7 @@ export interface Scenario {
 export const sa = (email: string): string => `serviceAccount:${email}`
 export const binding = (role: string, ...members: string[]): Binding => ({ role, members })
 export const policy = (...bindings: Binding[]): Policy => ({ version: 1, bindings })
-export const schedulerAgent = (projectNumber: string): string =>
-  `serviceAccount:service-${projectNumber}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
+export const schedulerAgent = (projectNumber: string): string => `serviceAccount:service-${projectNumber}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
 
 type FnOpts = Partial<Omit<FunctionSpec, 'name' | 'environment'>>
 export const gen1Function = (project: string, region: string, id: string, opts: FnOpts = {}): FunctionSpec => ({
@@ -197,7 +196,13 @@ const REGION_CODES: Record<string, string> = {
   'australia-southeast1': 'ts'
 }
 export const regionCode = (region: string): string =>
-  REGION_CODES[region] ?? region.replace(/[0-9]/g, '').split('-').map((p) => p[0]).join('').slice(0, 2)
+  REGION_CODES[region] ??
+  region
+    .replace(/[0-9]/g, '')
+    .split('-')
+    .map(p => p[0])
+    .join('')
+    .slice(0, 2)
 
 export function runHash(project: string, region: string, id: string): string {
   // deterministic, so a scenario's URLs are stable across runs
@@ -210,8 +215,7 @@ export function runHash(project: string, region: string, id: string): string {
   }
   return out
 }
-export const functionUrl = (project: string, region: string, id: string): string =>
-  `https://${region}-${project}.cloudfunctions.net/${id}`
+export const functionUrl = (project: string, region: string, id: string): string => `https://${region}-${project}.cloudfunctions.net/${id}`
 export const defaultRunUrls = (project: string, projectNumber: string, region: string, id: string): string[] => [
   `https://${id}-${runHash(project, region, id)}-${regionCode(region)}.a.run.app`,
   `https://${id}-${projectNumber}.${region}.run.app`

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Job JSON is walked by field paths taken from the request */
 /** Cloud Scheduler v1: jobs get / list / patch (updateMask) / run / pause / resume. */
 import type { Attempts } from './attempts'
 import { ApiError, invalidArgument, notFound } from './errors'
@@ -88,7 +89,7 @@ function setPath(o: Record<string, any>, path: string[], value: unknown): void {
 }
 
 function validate(job: Job): void {
-  const set = TARGETS.filter((t) => job[t] !== undefined)
+  const set = TARGETS.filter(t => job[t] !== undefined)
   if (set.length > 1) throw invalidArgument('Only one of pubsub_target, app_engine_http_target or http_target may be set.')
   const h = job.httpTarget
   if (h) {
@@ -107,7 +108,10 @@ function patch(c: Ctx): unknown {
   const next = structuredClone(job) as Record<string, any>
   const touched: string[] = []
   if (rawMask) {
-    for (const p of rawMask.split(',').map((s) => camel(s.trim())).filter(Boolean)) {
+    for (const p of rawMask
+      .split(',')
+      .map(s => camel(s.trim()))
+      .filter(Boolean)) {
       if (!MASKABLE.has(p)) throw invalidArgument(`Invalid update_mask provided: unknown field path "${p}".`)
       touched.push(p)
       setPath(next, p.split('.'), getPath(body, p.split('.')))
@@ -120,18 +124,17 @@ function patch(c: Ctx): unknown {
     }
   }
   // oneofs: setting one member clears the others
-  const touchedOidc = touched.some((p) => p.startsWith('httpTarget.oidcToken')) && next.httpTarget?.oidcToken
-  const touchedOauth = touched.some((p) => p.startsWith('httpTarget.oauthToken')) && next.httpTarget?.oauthToken
+  const touchedOidc = touched.some(p => p.startsWith('httpTarget.oidcToken')) && next.httpTarget?.oidcToken
+  const touchedOauth = touched.some(p => p.startsWith('httpTarget.oauthToken')) && next.httpTarget?.oauthToken
   if (touchedOidc && !touchedOauth) delete next.httpTarget.oauthToken
   if (touchedOauth && !touchedOidc) delete next.httpTarget.oidcToken
-  for (const t of TARGETS)
-    if (touched.some((p) => p === t || p.startsWith(`${t}.`)) && next[t]) for (const o of TARGETS) if (o !== t) delete next[o]
+  for (const t of TARGETS) if (touched.some(p => p === t || p.startsWith(`${t}.`)) && next[t]) for (const o of TARGETS) if (o !== t) delete next[o]
   validate(next as Job)
 
   // the job will sign tokens as this account: whoever sets its token must be allowed to act as it
   for (const tok of ['oidcToken', 'oauthToken']) {
     const email: string | undefined = next.httpTarget?.[tok]?.serviceAccountEmail
-    if (!email || !(!rawMask || touched.some((p) => p === 'httpTarget' || p.startsWith(`httpTarget.${tok}`)))) continue
+    if (!email || !(!rawMask || touched.some(p => p === 'httpTarget' || p.startsWith(`httpTarget.${tok}`)))) continue
     const sa = c.state.serviceAccount(email)
     if (!sa || !c.state.can(c.identity, saResource(sa.project, email), 'iam.serviceAccounts.actAs'))
       throw new ApiError(
@@ -150,35 +153,41 @@ export function schedulerRoutes(attempts: Attempts): Route[] {
   const J = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/jobs\/([^/:]+)$/
   const verb = (v: string): RegExp => new RegExp(`^/v1/projects/([^/]+)/locations/([^/]+)/jobs/([^/:]+):${v}$`)
   return [
-    route('GET', J, (c) => render(findJob(c, 'cloudscheduler.jobs.get'), c.intEnums)),
-    route('PATCH', J, (c) => patch(c)),
-    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/jobs$/, (c) => {
+    route('GET', J, c => render(findJob(c, 'cloudscheduler.jobs.get'), c.intEnums)),
+    route('PATCH', J, c => patch(c)),
+    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/jobs$/, c => {
       c.state.require(c.identity, `projects/${c.params[0]}/locations/${c.params[1]}`, 'cloudscheduler.jobs.list')
       const proj = c.state.project(c.params[0])!
       const prefix = `projects/${proj.projectId}/locations/${c.params[1]}/jobs/`
-      const all = [...c.state.jobs.values()].filter((j) => j.name.startsWith(prefix))
+      const all = [...c.state.jobs.values()].filter(j => j.name.startsWith(prefix))
       const size = Math.min(Number(c.query.get('pageSize') ?? 0) || 500, 500)
       const token = c.query.get('pageToken')
-      const start = token ? Number(Buffer.from(token, 'base64').toString('utf8').replace(/^offset:/, '')) : 0
+      const start = token
+        ? Number(
+            Buffer.from(token, 'base64')
+              .toString('utf8')
+              .replace(/^offset:/, '')
+          )
+        : 0
       if (token && !Number.isInteger(start)) throw invalidArgument('Invalid page token.')
       const page = all.slice(start, start + size)
       const out: Record<string, unknown> = {}
-      if (page.length) out.jobs = page.map((j) => render(j, c.intEnums))
+      if (page.length) out.jobs = page.map(j => render(j, c.intEnums))
       if (start + size < all.length) out.nextPageToken = Buffer.from(`offset:${start + size}`).toString('base64')
       return out
     }),
-    route('POST', verb('run'), (c) => {
+    route('POST', verb('run'), c => {
       const job = findJob(c, 'cloudscheduler.jobs.run')
       if (!job.httpTarget) throw new ApiError(400, 'Only HTTP jobs can be run by this stand-in.', 'FAILED_PRECONDITION')
       attempts.trigger(job.name)
       return render(job, c.intEnums)
     }),
-    route('POST', verb('pause'), (c) => {
+    route('POST', verb('pause'), c => {
       const job = findJob(c, 'cloudscheduler.jobs.pause')
       job.state = 'PAUSED'
       return render(job, c.intEnums)
     }),
-    route('POST', verb('resume'), (c) => {
+    route('POST', verb('resume'), c => {
       const job = findJob(c, 'cloudscheduler.jobs.enable')
       job.state = 'ENABLED'
       return render(job, c.intEnums)

@@ -7,7 +7,7 @@ import { authenticate, match, Reply, type Ctx, type Route } from './router'
 import type { FakeState, RequestRecord } from './state'
 
 const ANONYMOUS = { member: 'anonymous', aliases: ['allUsers'] }
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
 export interface Server {
   url: string
@@ -125,7 +125,7 @@ export async function listen(state: FakeState, routes: Route[], port = 0): Promi
     url: baseUrl,
     port: actual,
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>(resolve => {
         server.closeAllConnections()
         server.close(() => resolve())
       })
@@ -134,7 +134,8 @@ export async function listen(state: FakeState, routes: Route[], port = 0): Promi
 
 function faultReply(kind: number): { status: number; payload: unknown; headers: Record<string, string> } {
   // 502 comes from Google's front end as an HTML page, not the JSON envelope
-  if (kind === 502) return { status: 502, payload: '<!DOCTYPE html><title>Error 502 (Server Error)!!1</title><p><b>502.</b> <ins>That’s an error.</ins>', headers: {} }
+  if (kind === 502)
+    return { status: 502, payload: '<!DOCTYPE html><title>Error 502 (Server Error)!!1</title><p><b>502.</b> <ins>That’s an error.</ins>', headers: {} }
   const messages: Record<number, string> = {
     429: 'Quota exceeded for quota metric and limit. Please retry with exponential backoff.',
     500: 'Internal error encountered.',

@@ -1,15 +1,7 @@
 /** The in-memory model of one Google Cloud, loaded from a Scenario. */
 import { permissionDenied } from './errors'
 import { PolicyEngine, type Identity } from './policy'
-import {
-  defaultRunUrls,
-  functionUrl,
-  type FunctionSpec,
-  type Job,
-  type Scenario,
-  type ServiceSpec,
-  type Settings
-} from './scenario'
+import { defaultRunUrls, functionUrl, type FunctionSpec, type Job, type Scenario, type ServiceSpec, type Settings } from './scenario'
 import { newSigner, TokenRegistry, type Signer } from './tokens'
 
 export interface ProjectRec {
@@ -105,7 +97,7 @@ export class FakeState {
     const writers = scenario.concurrentWriters ?? []
     this.policies = new PolicyEngine({
       now: () => Date.now(),
-      memberExists: (m) => this.memberExists(m),
+      memberExists: m => this.memberExists(m),
       afterRead: (resource, n) => {
         for (const w of writers) if (w.resource === resource && w.afterRead === n) this.policies.addBinding(resource, w.add.role, w.add.member)
       }
@@ -115,7 +107,7 @@ export class FakeState {
       this.projects.set(p.projectId, { projectId: p.projectId, projectNumber: p.projectNumber })
       this.policies.load(`projects/${p.projectId}`, p.iamPolicy)
     }
-    const explicitServices = new Map((scenario.services ?? []).map((s) => [s.name, s]))
+    const explicitServices = new Map((scenario.services ?? []).map(s => [s.name, s]))
     for (const f of scenario.functions ?? []) {
       const { project, region, id } = parseName(f.name, 'functions')
       this.requireProject(project, f.name)
@@ -135,7 +127,10 @@ export class FakeState {
     this.saCheck = scenario.serviceAccounts !== undefined
     for (const a of scenario.serviceAccounts ?? []) this.addServiceAccount(a.email, a.iamPolicy)
     // accounts a scenario names elsewhere exist too, so a terse scenario need not list them
-    const named = [scenario.caller, ...(scenario.jobs ?? []).flatMap((j) => [j.httpTarget?.oidcToken?.serviceAccountEmail, j.httpTarget?.oauthToken?.serviceAccountEmail])]
+    const named = [
+      scenario.caller,
+      ...(scenario.jobs ?? []).flatMap(j => [j.httpTarget?.oidcToken?.serviceAccountEmail, j.httpTarget?.oauthToken?.serviceAccountEmail])
+    ]
     for (const m of named) {
       const email = m?.replace(/^serviceAccount:/, '')
       if (email && SA_DOMAIN.test(email) && !this.serviceAccounts.has(email.toLowerCase())) this.addServiceAccount(email)
@@ -174,7 +169,7 @@ export class FakeState {
   }
 
   project(idOrNumber: string): ProjectRec | undefined {
-    return this.projects.get(idOrNumber) ?? [...this.projects.values()].find((p) => p.projectNumber === idOrNumber)
+    return this.projects.get(idOrNumber) ?? [...this.projects.values()].find(p => p.projectNumber === idOrNumber)
   }
 
   serviceAccount(email: string): SaRec | undefined {
@@ -211,11 +206,11 @@ export class FakeState {
 
   /** The function serving `https://REGION-PROJECT.cloudfunctions.net/NAME[/…]`, if any. */
   functionByUrl(uri: string): FunctionRec | undefined {
-    return [...this.functions.values()].find((f) => uri === f.url || uri.startsWith(`${f.url}/`) || uri.startsWith(`${f.url}?`))
+    return [...this.functions.values()].find(f => uri === f.url || uri.startsWith(`${f.url}/`) || uri.startsWith(`${f.url}?`))
   }
 
   serviceByOrigin(origin: string): ServiceRec | undefined {
-    return [...this.services.values()].find((s) => [s.uri, ...s.urls].some((u) => safeOrigin(u) === origin))
+    return [...this.services.values()].find(s => [s.uri, ...s.urls].some(u => safeOrigin(u) === origin))
   }
 }
 

@@ -11,24 +11,32 @@ export function stsRoutes(): Route[] {
     route(
       'POST',
       /^\/v1\/token$/,
-      (c) => {
+      c => {
         const b = c.body as Record<string, string>
-        if (b.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange') return oauthError('unsupported_grant_type', `Invalid value for "grant_type": ${b.grant_type ?? ''}`)
+        if (b.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange')
+          return oauthError('unsupported_grant_type', `Invalid value for "grant_type": ${b.grant_type ?? ''}`)
         if (b.requested_token_type && b.requested_token_type !== 'urn:ietf:params:oauth:token-type:access_token')
           return oauthError('invalid_request', 'Invalid value for "requested_token_type".')
         if (!['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'].includes(b.subject_token_type ?? ''))
           return oauthError('invalid_request', 'Invalid value for "subject_token_type".')
         const wif = c.state.wif
-        const provider = /^\/\/iam\.googleapis\.com\/(projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/[^/]+)$/.exec(b.audience ?? '')
+        const provider = /^\/\/iam\.googleapis\.com\/(projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/[^/]+)$/.exec(
+          b.audience ?? ''
+        )
         if (!wif || !provider || provider[1] !== wif.provider)
-          return oauthError('invalid_target', 'The target service indicated by the "audience" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn\'t exist.')
+          return oauthError(
+            'invalid_target',
+            'The target service indicated by the "audience" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn\'t exist.'
+          )
         const claims = verifyJwt(c.state.github, b.subject_token ?? '')
         if (!claims) return oauthError('invalid_grant', 'Invalid JWT signature or format.')
-        if (claims.iss !== GITHUB_ISSUER) return oauthError('invalid_grant', `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${GITHUB_ISSUER}.`)
+        if (claims.iss !== GITHUB_ISSUER)
+          return oauthError('invalid_grant', `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${GITHUB_ISSUER}.`)
         if (Number(claims.exp) * 1000 < Date.now()) return oauthError('invalid_grant', 'ID Token expired.')
         const expectedAud = `https://iam.googleapis.com/${wif.provider}`
         const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
-        if (!aud.includes(expectedAud)) return oauthError('invalid_grant', `The audience in ID Token [${aud.join(', ')}] does not match the expected audience ${expectedAud}.`)
+        if (!aud.includes(expectedAud))
+          return oauthError('invalid_grant', `The audience in ID Token [${aud.join(', ')}] does not match the expected audience ${expectedAud}.`)
         if (claims.repository !== wif.repository) return oauthError('unauthorized_client', 'The given credential is rejected by the attribute condition.')
         const pool = `projects/${provider[2]}/locations/global/workloadIdentityPools/${provider[3]}`
         const member = `principal://iam.googleapis.com/${pool}/subject/${String(claims.sub)}`

@@ -1,5 +1,5 @@
-import { GoogleHttp } from './http'
-import { iamResource, withContext, type IamResource } from './iam-policy'
+import { GoogleHttp, withContext } from './http'
+import { iamResource, type IamResource } from './iam-policy'
 import type { CloudFunction } from './types'
 
 /** Cloud Functions: the v2 API reads gen 1 and gen 2 alike; a gen 1 function's IAM lives on v1. */

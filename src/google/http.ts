@@ -22,6 +22,15 @@ export class ApiError extends Error {
   }
 }
 
+/** Runs a call, prefixing any ApiError with what was being done (`Failed to read job …: (403) …`). */
+export async function withContext<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (e) {
+    throw e instanceof ApiError ? e.withContext(what) : e
+  }
+}
+
 export interface RetryPolicy {
   attempts: number
   baseDelayMs: number
@@ -111,6 +120,18 @@ export class GoogleHttp {
       throw toApiError(res.status, text, url.href)
     }
   }
+}
+
+/** Follows `nextPageToken` through a list method, collecting the items under `key`. */
+export async function listAll<T>(http: GoogleHttp, path: string, key: string): Promise<T[]> {
+  const items: T[] = []
+  let pageToken: string | undefined
+  do {
+    const page = await http.request<Record<string, unknown> & { nextPageToken?: string }>(path, { query: { pageSize: 500, pageToken } })
+    items.push(...((page[key] as T[] | undefined) ?? []))
+    pageToken = page.nextPageToken || undefined
+  } while (pageToken)
+  return items
 }
 
 function describeNetworkError(e: unknown): string {

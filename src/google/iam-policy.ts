@@ -1,4 +1,4 @@
-import { ApiError, GoogleHttp } from './http'
+import { GoogleHttp, withContext } from './http'
 import type { Policy } from './types'
 
 /** The three IAM methods every resource with a policy has; one implementation per URL style. */
@@ -8,14 +8,6 @@ export interface IamResource {
   testIamPermissions(resource: string, permissions: string[]): Promise<string[]>
 }
 
-const wrap = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call()
-  } catch (e) {
-    throw e instanceof ApiError ? e.withContext(what) : e
-  }
-}
-
 /**
  * IAM methods at `<version>/<resource>:getIamPolicy`. `getStyle` is how the API takes the
  * requested policy version: as a GET query (Functions, Run) or a POST body (Resource Manager).
@@ -23,20 +15,18 @@ const wrap = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
 export function iamResource(http: GoogleHttp, version: string, getStyle: 'query' | 'body'): IamResource {
   return {
     getIamPolicy: resource =>
-      wrap(`Failed to read the IAM policy of ${resource}`, () =>
+      withContext(`Failed to read the IAM policy of ${resource}`, () =>
         getStyle === 'query'
           ? http.request<Policy>(`${version}/${resource}:getIamPolicy`, { query: { 'options.requestedPolicyVersion': 3 } })
           : http.request<Policy>(`${version}/${resource}:getIamPolicy`, { body: { options: { requestedPolicyVersion: 3 } } })
       ),
     setIamPolicy: (resource, policy) =>
-      wrap(`Failed to set the IAM policy of ${resource}`, () => http.request<Policy>(`${version}/${resource}:setIamPolicy`, { body: { policy } })),
+      withContext(`Failed to set the IAM policy of ${resource}`, () => http.request<Policy>(`${version}/${resource}:setIamPolicy`, { body: { policy } })),
     testIamPermissions: async (resource, permissions) =>
       (
-        await wrap(`Failed to test permissions on ${resource}`, () =>
+        await withContext(`Failed to test permissions on ${resource}`, () =>
           http.request<{ permissions?: string[] }>(`${version}/${resource}:testIamPermissions`, { body: { permissions } })
         )
       ).permissions ?? []
   }
 }
-
-export { wrap as withContext }

@@ -1,5 +1,4 @@
-import { GoogleHttp } from './http'
-import { withContext } from './iam-policy'
+import { GoogleHttp, withContext } from './http'
 
 /** IAM API: permissions the caller holds on a service account (for `iam.serviceAccounts.actAs`). */
 export class IamClient {

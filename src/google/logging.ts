@@ -1,5 +1,4 @@
-import { GoogleHttp } from './http'
-import { withContext } from './iam-policy'
+import { GoogleHttp, withContext } from './http'
 import type { LogEntry } from './types'
 
 /** Cloud Logging v2 `entries:list` (60 calls per minute per project: callers batch their queries). */

@@ -1,5 +1,5 @@
-import { GoogleHttp } from './http'
-import { iamResource, withContext, type IamResource } from './iam-policy'
+import { GoogleHttp, withContext } from './http'
+import { iamResource, type IamResource } from './iam-policy'
 import type { Project } from './types'
 
 /** Resource Manager v1: the project's number (for the Scheduler service agent) and its policy. */

@@ -1,5 +1,4 @@
-import { GoogleHttp } from './http'
-import { withContext } from './iam-policy'
+import { GoogleHttp, listAll, withContext } from './http'
 import type { Job } from './types'
 
 /** Cloud Scheduler v1: the four job methods the action needs. */
@@ -11,17 +10,8 @@ export class SchedulerClient {
   }
 
   /** Every job in `projects/P/locations/L`, following pages. */
-  async listJobs(parent: string): Promise<Job[]> {
-    const jobs: Job[] = []
-    let pageToken: string | undefined
-    do {
-      const page = await withContext(`Failed to list jobs in ${parent}`, () =>
-        this.http.request<{ jobs?: Job[]; nextPageToken?: string }>(`v1/${parent}/jobs`, { query: { pageSize: 500, pageToken } })
-      )
-      jobs.push(...(page.jobs ?? []))
-      pageToken = page.nextPageToken || undefined
-    } while (pageToken)
-    return jobs
+  listJobs(parent: string): Promise<Job[]> {
+    return withContext(`Failed to list jobs in ${parent}`, () => listAll<Job>(this.http, `v1/${parent}/jobs`, 'jobs'))
   }
 
   /** PATCH with an explicit mask, so fields outside it (schedule, body, headers, retries) are never rewritten. */
