@@ -48498,6 +48498,31 @@ class Semaphore {
 }
 /** Runs `fn` over items with the results in input order. */
 const mapAll = (items, fn) => Promise.all(items.map((item, i) => fn(item, i)));
+/**
+ * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
+ * run) under a per-minute API quota instead of tripping it and retrying.
+ */
+class RateLimit {
+    max;
+    windowMs;
+    starts = [];
+    constructor(max, windowMs) {
+        this.max = max;
+        this.windowMs = windowMs;
+    }
+    async take() {
+        for (;;) {
+            const now = Date.now();
+            while (this.starts.length && this.starts[0] <= now - this.windowMs)
+                this.starts.shift();
+            if (this.starts.length < this.max) {
+                this.starts.push(now);
+                return;
+            }
+            await new Promise(r => setTimeout(r, this.starts[0] + this.windowMs - now));
+        }
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/google/http.ts
 
@@ -48663,33 +48688,57 @@ class PreflightError extends Error {
 function iamFor(g, api) {
     return api === 'gen1' ? g.functions.gen1Iam : api === 'run' ? g.run.iam : g.projects.iam;
 }
-/** What the planned writes need: one testIamPermissions per resource, all at once. */
-async function preflight(g, p, project) {
-    const checks = [];
+const WRITE_PERMISSIONS = {
+    project: ['cloudscheduler.jobs.update', 'resourcemanager.projects.setIamPolicy'],
+    gen1: ['cloudfunctions.functions.setIamPolicy'],
+    run: ['run.services.setIamPolicy'],
+    serviceAccount: ['iam.serviceAccounts.actAs']
+};
+/**
+ * Memoised testIamPermissions per resource. Fix mode starts each test as soon as observe learns
+ * of a resource, in parallel with the reads, so the preflight adds no round trip of its own.
+ */
+class PermissionProbe {
+    g;
+    memo = new Map();
+    constructor(g) {
+        this.g = g;
+    }
+    held(scope, resource) {
+        const key = `${scope} ${resource}`;
+        let p = this.memo.get(key);
+        if (!p) {
+            const perms = WRITE_PERMISSIONS[scope];
+            p =
+                scope === 'serviceAccount'
+                    ? this.g.iam.testServiceAccountPermissions(resource, perms)
+                    : iamFor(this.g, scope === 'gen1' ? 'gen1' : scope === 'run' ? 'run' : 'project').testIamPermissions(resource, perms);
+            // A speculative test nobody awaits must not become an unhandled rejection.
+            p.catch(() => undefined);
+            this.memo.set(key, p);
+        }
+        return p;
+    }
+}
+/** What the planned writes need, from the probe's answers (asked now if not yet asked). */
+async function preflight(g, p, project, probe = new PermissionProbe(g)) {
+    const needs = [];
     const projectPerms = [
         ...(p.patches.length ? ['cloudscheduler.jobs.update'] : []),
         ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
     ];
     if (projectPerms.length)
-        checks.push({
-            resource: `projects/${project}`,
-            permissions: projectPerms,
-            test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms)
-        });
+        needs.push({ scope: 'project', resource: `projects/${project}`, label: `projects/${project}`, permissions: projectPerms });
     for (const gr of p.grants.filter(x => x.api !== 'project')) {
-        const perm = gr.api === 'gen1' ? 'cloudfunctions.functions.setIamPolicy' : 'run.services.setIamPolicy';
-        checks.push({ resource: gr.resource, permissions: [perm], test: () => iamFor(g, gr.api).testIamPermissions(gr.resource, [perm]) });
+        const scope = gr.api === 'gen1' ? 'gen1' : 'run';
+        needs.push({ scope, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[scope] });
     }
     // Setting a job's token account requires acting as that account.
     for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
-        checks.push({
-            resource: `serviceAccounts/${sa}`,
-            permissions: ['iam.serviceAccounts.actAs'],
-            test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs'])
-        });
+        needs.push({ scope: 'serviceAccount', resource: sa, label: `serviceAccounts/${sa}`, permissions: WRITE_PERMISSIONS.serviceAccount });
     }
-    const held = await Promise.all(checks.map(c => c.test()));
-    const missing = checks.flatMap((c, i) => c.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: c.resource, permission, role: GRANTING_ROLE[permission] })));
+    const held = await Promise.all(needs.map(n => probe.held(n.scope, n.resource)));
+    const missing = needs.flatMap((n, i) => n.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: n.label, permission, role: GRANTING_ROLE[permission] })));
     if (missing.length)
         throw new PreflightError(missing);
 }
@@ -48872,6 +48921,10 @@ class FunctionsClient {
         this.gen1Iam = iamResource(http, 'v1', 'query');
         this.gen2Iam = iamResource(http, 'v2', 'query');
     }
+    /** Gen 1 and gen 2 functions of `projects/P/locations/L`, following pages. */
+    listFunctions(parent) {
+        return withContext(`Failed to list functions in ${parent}`, () => listAll(this.http, `v2/${parent}/functions`, 'functions'));
+    }
     getFunction(name) {
         return withContext(`Failed to read function ${name}`, () => this.http.request(`v2/${name}`));
     }
@@ -48944,11 +48997,18 @@ class RunClient {
 
 ;// CONCATENATED MODULE: ./src/google/scheduler.ts
 
+
 /** Cloud Scheduler v1: the four job methods the action needs. */
 class SchedulerClient {
     http;
-    constructor(http) {
+    writes;
+    /**
+     * Cloud Scheduler allows 500 writes (patch, run) per minute per project by default; staying
+     * at 400 leaves room for other writers and never trips it on a project-wide fix and test run.
+     */
+    constructor(http, writes = new RateLimit(400, 60_000)) {
         this.http = http;
+        this.writes = writes;
     }
     getJob(name) {
         return withContext(`Failed to read job ${name}`, () => this.http.request(`v1/${name}`));
@@ -48958,10 +49018,12 @@ class SchedulerClient {
         return withContext(`Failed to list jobs in ${parent}`, () => listAll(this.http, `v1/${parent}/jobs`, 'jobs'));
     }
     /** PATCH with an explicit mask, so fields outside it (schedule, body, headers, retries) are never rewritten. */
-    patchJob(name, job, updateMask) {
+    async patchJob(name, job, updateMask) {
+        await this.writes.take();
         return withContext(`Failed to update job ${name}`, () => this.http.request(`v1/${name}`, { method: 'PATCH', body: job, query: { updateMask: updateMask.join(',') } }));
     }
-    runJob(name) {
+    async runJob(name) {
+        await this.writes.take();
         return withContext(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
     }
 }
@@ -49305,42 +49367,9 @@ function credentialsProject(env) {
 
 
 const message = (e) => (e instanceof Error ? e.message : String(e));
-/** Reads a function and what invoking it depends on. */
-async function readFunction(g, name) {
-    const fn = await g.functions.getFunction(name);
-    const functionUrl = fn.url ??
-        (() => {
-            const { project, location, id } = splitName(name);
-            return `https://${location}-${project}.cloudfunctions.net/${id}`;
-        })();
-    if (fn.environment === 'GEN_2') {
-        const serviceRef = fn.serviceConfig?.service;
-        if (!serviceRef)
-            throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`);
-        const service = serviceRef.startsWith('projects/')
-            ? serviceRef
-            : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`;
-        const [svc, policy, functionPolicy] = await Promise.all([
-            g.run.getService(service),
-            g.run.iam.getIamPolicy(service),
-            g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
-        ]);
-        return { ...fromService(svc, policy), kind: 'gen2', name, functionUrl, functionPolicy, ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings };
-    }
-    const policy = await g.functions.gen1Iam.getIamPolicy(name);
-    return {
-        kind: 'gen1',
-        name,
-        invokeResource: name,
-        invokerRole: 'roles/cloudfunctions.invoker',
-        functionUrl,
-        serviceUrls: [],
-        customAudiences: [],
-        ingress: fn.serviceConfig?.ingressSettings,
-        invokerIamDisabled: false,
-        policy
-    };
-}
+const ignore = () => { };
+/** Beyond this many named jobs, listing the region's targets costs less than reading each. */
+const LIST_THRESHOLD = 5;
 function fromService(svc, policy) {
     return {
         kind: 'service',
@@ -49354,34 +49383,89 @@ function fromService(svc, policy) {
         policy
     };
 }
-async function readService(g, name) {
-    const [svc, policy] = await Promise.all([g.run.getService(name), g.run.iam.getIamPolicy(name)]);
-    return fromService(svc, policy);
-}
-/** Memoises target reads by name, so jobs sharing a target cost one read of it. */
+/**
+ * Reads targets, each once however many jobs share it. An audit of a whole location lists the
+ * region's functions and services once, alongside the jobs, instead of reading each target.
+ */
 class TargetReader {
     g;
-    settings;
+    onWritable;
     byName = new Map();
-    servicesInRegion;
-    constructor(g, settings) {
+    services;
+    functions;
+    parent;
+    constructor(g, settings, onWritable) {
         this.g = g;
-        this.settings = settings;
+        this.onWritable = onWritable;
+        this.parent = locationName(settings.project, settings.region);
+    }
+    /** Starts the region's listings now, so they run in parallel with the jobs listing. */
+    listRegion() {
+        this.services ??= this.g.run.listServices(this.parent);
+        this.functions ??= this.g.functions.listFunctions(this.parent);
+        // Awaited later; a failed listing falls back to reading each target.
+        this.services.catch(() => undefined);
+        this.functions.catch(() => undefined);
     }
     function(name) {
-        return this.memo(name, () => readFunction(this.g, name));
+        return this.memo(name, () => this.readFunction(name));
     }
     service(name) {
-        return this.memo(name, () => readService(this.g, name));
+        return this.memo(name, async () => {
+            this.onWritable('run', name);
+            const [svc, policy] = await Promise.all([this.getService(name), this.g.run.iam.getIamPolicy(name)]);
+            return fromService(svc, policy);
+        });
     }
     /** The Cloud Run service behind a `*.run.app` origin: one listing of the region serves every job. */
     async serviceByOrigin(origin) {
-        const parent = locationName(this.settings.project, this.settings.region);
-        this.servicesInRegion ??= this.g.run.listServices(parent);
-        const svc = (await this.servicesInRegion).find(s => [s.uri, ...(s.urls ?? [])].some(u => u && originOf(u) === origin));
+        this.services ??= this.g.run.listServices(this.parent);
+        const svc = (await this.services).find(s => [s.uri, ...(s.urls ?? [])].some(u => u && originOf(u) === origin));
         if (!svc)
-            throw new Error(`no Cloud Run service in ${parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`);
+            throw new Error(`no Cloud Run service in ${this.parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`);
         return this.service(svc.name);
+    }
+    async listed(list, name) {
+        if (!list || !name.startsWith(`${this.parent}/`))
+            return undefined;
+        return (await list.catch(() => [])).find(x => x.name === name);
+    }
+    async getService(name) {
+        return (await this.listed(this.services, name)) ?? this.g.run.getService(name);
+    }
+    /** A function and what invoking it depends on (for gen 2, its Cloud Run service). */
+    async readFunction(name) {
+        const fn = (await this.listed(this.functions, name)) ?? (await this.g.functions.getFunction(name));
+        const { project, location, id } = splitName(name);
+        const functionUrl = fn.url ?? `https://${location}-${project}.cloudfunctions.net/${id}`;
+        if (fn.environment === 'GEN_2') {
+            const serviceRef = fn.serviceConfig?.service;
+            if (!serviceRef)
+                throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`);
+            const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${project}/locations/${location}/services/${serviceRef}`;
+            this.onWritable('run', service);
+            const [svc, policy, functionPolicy] = await Promise.all([
+                this.getService(service),
+                this.g.run.iam.getIamPolicy(service),
+                // Read only to explain a grant that landed on the function by mistake.
+                this.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
+            ]);
+            return { ...fromService(svc, policy), kind: 'gen2', name, functionUrl, functionPolicy, ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings };
+        }
+        this.onWritable('gen1', name);
+        const policy = await this.g.functions.gen1Iam.getIamPolicy(name);
+        return {
+            kind: 'gen1',
+            name,
+            invokeResource: name,
+            invokerRole: 'roles/cloudfunctions.invoker',
+            functionUrl,
+            serviceUrls: [],
+            customAudiences: [],
+            ingress: fn.serviceConfig?.ingressSettings,
+            invokerIamDisabled: false,
+            policy
+        };
     }
     memo(name, read) {
         let p = this.byName.get(name);
@@ -49393,12 +49477,18 @@ class TargetReader {
     }
 }
 /** Which jobs to act on, read or listed. */
-async function readJobs(g, s) {
+async function readJobs(g, s, onWritable) {
+    const seen = (job) => {
+        const account = s.invokerServiceAccount ?? job.httpTarget?.oidcToken?.serviceAccountEmail ?? job.httpTarget?.oauthToken?.serviceAccountEmail;
+        if (account)
+            onWritable('serviceAccount', account);
+        return job;
+    };
     if (s.jobs.kind === 'named') {
         return Promise.all(s.jobs.ids.map(async (id) => {
             const name = jobName({ project: s.project, location: s.location, id });
             try {
-                return { name, job: await g.scheduler.getJob(name) };
+                return { name, job: seen(await g.scheduler.getJob(name)) };
             }
             catch (e) {
                 return { name, error: message(e) };
@@ -49407,10 +49497,15 @@ async function readJobs(g, s) {
     }
     const jobs = await g.scheduler.listJobs(locationName(s.project, s.location));
     // `*` audits HTTP jobs; Pub/Sub and App Engine targets have no OIDC to check.
-    return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job }));
+    return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job: seen(job) }));
 }
-async function observe(g, s) {
-    const reader = new TargetReader(g, s);
+async function observe(g, s, onWritable = ignore) {
+    onWritable('project', `projects/${s.project}`);
+    if (s.invokerServiceAccount)
+        onWritable('serviceAccount', s.invokerServiceAccount);
+    const reader = new TargetReader(g, s, onWritable);
+    if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD)
+        reader.listRegion();
     const explicitName = s.target && (s.target.kind === 'function' ? functionName : serviceName)({ project: s.project, region: s.region, id: s.target.id });
     const explicit = explicitName ? (s.target.kind === 'function' ? reader.function(explicitName) : reader.service(explicitName)) : undefined;
     // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
@@ -49418,7 +49513,7 @@ async function observe(g, s) {
     const [project, projectPolicy, jobs] = await Promise.all([
         g.projects.getProject(s.project),
         g.projects.iam.getIamPolicy(`projects/${s.project}`),
-        readJobs(g, s)
+        readJobs(g, s, onWritable)
     ]);
     const targets = {};
     let explicitTarget;
@@ -55072,7 +55167,7 @@ class LogWatcher {
             return Promise.resolve(undefined);
         const { id, location } = splitName(jobName);
         return new Promise(resolve => {
-            this.waiters.push({ jobId: id, location, since, resolve, deadline });
+            this.waiters.push({ jobId: id, location, since, registered: Date.now(), resolve, deadline });
             if (!this.running)
                 void this.loop();
         });
@@ -55130,7 +55225,78 @@ class LogWatcher {
                     return true;
                 });
                 if (this.waiters.length)
-                    await sleep(this.pollMs);
+                    await sleep(cadence(this.pollMs, Math.min(...this.waiters.map(w => w.registered)), 10000));
+            }
+        }
+        finally {
+            this.running = false;
+        }
+    }
+}
+/** Polls fast while an answer is likely soon, then slower, to stay well inside read quotas. */
+const cadence = (fastMs, since, fastForMs) => (Date.now() - since < fastForMs ? fastMs : Math.round(fastMs * 2.5));
+/**
+ * Detects attempts by reading the jobs, for every job of a run in one poll loop: a few jobs are
+ * read one by one, many by listing their location (one call per 500 jobs), so a project-wide
+ * test run stays inside Cloud Scheduler's read quota.
+ */
+class AttemptWatcher {
+    g;
+    pollMs;
+    waiters = [];
+    running = false;
+    constructor(g, pollMs) {
+        this.g = g;
+        this.pollMs = pollMs;
+    }
+    /** The job once its lastAttemptTime moves past `previous`; undefined at the deadline. */
+    wait(name, previous, deadline) {
+        return new Promise((resolve, reject) => {
+            this.waiters.push({ name, previous, since: Date.now(), deadline, resolve, reject });
+            if (!this.running)
+                void this.loop();
+        });
+    }
+    async read() {
+        const jobs = new Map();
+        if (this.waiters.length <= 5) {
+            await Promise.all(this.waiters.map(w => this.g.scheduler.getJob(w.name).then(job => void jobs.set(w.name, job), (e) => {
+                w.reject(e);
+                this.waiters = this.waiters.filter(x => x !== w);
+            })));
+            return jobs;
+        }
+        const parents = [...new Set(this.waiters.map(w => w.name.slice(0, w.name.indexOf('/jobs/'))))];
+        await Promise.all(parents.map(async (parent) => (await this.g.scheduler.listJobs(parent)).forEach(job => jobs.set(job.name, job))));
+        return jobs;
+    }
+    async loop() {
+        this.running = true;
+        try {
+            while (this.waiters.length) {
+                let jobs;
+                try {
+                    jobs = await this.read();
+                }
+                catch (e) {
+                    for (const w of this.waiters)
+                        w.reject(e);
+                    this.waiters = [];
+                    return;
+                }
+                const now = Date.now();
+                this.waiters = this.waiters.filter(w => {
+                    const job = jobs.get(w.name);
+                    if (job?.lastAttemptTime && job.lastAttemptTime !== w.previous)
+                        w.resolve(job);
+                    else if (now >= w.deadline)
+                        w.resolve(undefined);
+                    else
+                        return true;
+                    return false;
+                });
+                if (this.waiters.length)
+                    await sleep(Math.min(cadence(this.pollMs, Math.min(...this.waiters.map(w => w.since)), 15000), Math.max(0, Math.min(...this.waiters.map(w => w.deadline)) - Date.now())));
             }
         }
         finally {
@@ -55142,8 +55308,9 @@ class LogWatcher {
 async function testRun(g, jobs, o) {
     const log = o.log ?? (() => { });
     const deadline = Date.now() + o.timeoutMs;
-    const watcher = new LogWatcher(g, o.project, o.logPollMs ?? 2500, log);
-    return Promise.all(jobs.map(j => runOne(g, j, o, deadline, watcher, log).catch((e) => ({
+    const watcher = new LogWatcher(g, o.project, o.logPollMs ?? 1000, log);
+    const attempts = new AttemptWatcher(g, o.jobPollMs ?? 750);
+    return Promise.all(jobs.map(j => runOne(g, j, o, deadline, { watcher, attempts }, log).catch((e) => ({
         job: j.name,
         inferred: false,
         runs: 1,
@@ -55151,7 +55318,7 @@ async function testRun(g, jobs, o) {
         error: e instanceof Error ? e.message : String(e)
     }))));
 }
-async function runOne(g, j, o, deadline, watcher, log) {
+async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
     const result = { job: j.name, inferred: false, runs: 0, passed: false };
     let previous = j.lastAttemptTime;
     for (let retry = 0;; retry++) {
@@ -55165,16 +55332,10 @@ async function runOne(g, j, o, deadline, watcher, log) {
             return result;
         }
         // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.
-        let job = await g.scheduler.getJob(j.name);
-        let poll = o.jobPollMs ?? 500;
-        while (!job.lastAttemptTime || job.lastAttemptTime === previous) {
-            if (Date.now() + poll > deadline) {
-                result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`;
-                return result;
-            }
-            await sleep(poll);
-            poll = Math.min(poll * 1.5, 3000);
-            job = await g.scheduler.getJob(j.name);
+        const job = await attempts.wait(j.name, previous, deadline);
+        if (!job?.lastAttemptTime) {
+            result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`;
+            return result;
         }
         previous = job.lastAttemptTime;
         result.latencyMs = Date.now() - started;
@@ -55393,6 +55554,8 @@ function changesOfJob(all, j) {
         (c.kind === 'iam.service_agent' && !!j.target));
 }
 async function execute(s, g) {
+    // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
+    const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined;
     let observed;
     let p;
     let applied;
@@ -55400,7 +55563,7 @@ async function execute(s, g) {
     let error;
     try {
         observed = await phase('Read jobs, targets and IAM policies', async () => {
-            const o = await observe(g, s);
+            const o = await observe(g, s, probe ? (scope, resource) => void probe.held(scope, resource) : undefined);
             info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`);
             return o;
         });
@@ -55414,7 +55577,7 @@ async function execute(s, g) {
         if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {
             const obs = observed;
             applied = await phase('Repair', async () => {
-                await preflight(g, plan, obs.project.id);
+                await preflight(g, plan, obs.project.id, probe);
                 const policies = Object.fromEntries([
                     ...Object.values(obs.targets).map(t => [t.invokeResource, t.policy]),
                     [`projects/${obs.project.id}`, obs.projectPolicy]

@@ -36,34 +36,61 @@ function iamFor(g: GoogleClients, api: IamGrant['api']): IamResource {
   return api === 'gen1' ? g.functions.gen1Iam : api === 'run' ? g.run.iam : g.projects.iam
 }
 
-/** What the planned writes need: one testIamPermissions per resource, all at once. */
-export async function preflight(g: GoogleClients, p: Plan, project: string): Promise<void> {
-  const checks: { resource: string; permissions: string[]; test: () => Promise<string[]> }[] = []
+/** The resources fix mode may write, by the permissions it tests on them. */
+export type WriteScope = 'project' | 'gen1' | 'run' | 'serviceAccount'
+
+const WRITE_PERMISSIONS: Record<WriteScope, string[]> = {
+  project: ['cloudscheduler.jobs.update', 'resourcemanager.projects.setIamPolicy'],
+  gen1: ['cloudfunctions.functions.setIamPolicy'],
+  run: ['run.services.setIamPolicy'],
+  serviceAccount: ['iam.serviceAccounts.actAs']
+}
+
+/**
+ * Memoised testIamPermissions per resource. Fix mode starts each test as soon as observe learns
+ * of a resource, in parallel with the reads, so the preflight adds no round trip of its own.
+ */
+export class PermissionProbe {
+  private readonly memo = new Map<string, Promise<string[]>>()
+
+  constructor(private readonly g: GoogleClients) {}
+
+  held(scope: WriteScope, resource: string): Promise<string[]> {
+    const key = `${scope} ${resource}`
+    let p = this.memo.get(key)
+    if (!p) {
+      const perms = WRITE_PERMISSIONS[scope]
+      p =
+        scope === 'serviceAccount'
+          ? this.g.iam.testServiceAccountPermissions(resource, perms)
+          : iamFor(this.g, scope === 'gen1' ? 'gen1' : scope === 'run' ? 'run' : 'project').testIamPermissions(resource, perms)
+      // A speculative test nobody awaits must not become an unhandled rejection.
+      p.catch(() => undefined)
+      this.memo.set(key, p)
+    }
+    return p
+  }
+}
+
+/** What the planned writes need, from the probe's answers (asked now if not yet asked). */
+export async function preflight(g: GoogleClients, p: Plan, project: string, probe = new PermissionProbe(g)): Promise<void> {
+  const needs: { scope: WriteScope; resource: string; label: string; permissions: string[] }[] = []
   const projectPerms = [
     ...(p.patches.length ? ['cloudscheduler.jobs.update'] : []),
     ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
   ]
-  if (projectPerms.length)
-    checks.push({
-      resource: `projects/${project}`,
-      permissions: projectPerms,
-      test: () => g.projects.iam.testIamPermissions(`projects/${project}`, projectPerms)
-    })
+  if (projectPerms.length) needs.push({ scope: 'project', resource: `projects/${project}`, label: `projects/${project}`, permissions: projectPerms })
   for (const gr of p.grants.filter(x => x.api !== 'project')) {
-    const perm = gr.api === 'gen1' ? 'cloudfunctions.functions.setIamPolicy' : 'run.services.setIamPolicy'
-    checks.push({ resource: gr.resource, permissions: [perm], test: () => iamFor(g, gr.api).testIamPermissions(gr.resource, [perm]) })
+    const scope = gr.api === 'gen1' ? 'gen1' : 'run'
+    needs.push({ scope, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[scope] })
   }
   // Setting a job's token account requires acting as that account.
   for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
-    checks.push({
-      resource: `serviceAccounts/${sa}`,
-      permissions: ['iam.serviceAccounts.actAs'],
-      test: () => g.iam.testServiceAccountPermissions(sa, ['iam.serviceAccounts.actAs'])
-    })
+    needs.push({ scope: 'serviceAccount', resource: sa, label: `serviceAccounts/${sa}`, permissions: WRITE_PERMISSIONS.serviceAccount })
   }
-  const held = await Promise.all(checks.map(c => c.test()))
-  const missing = checks.flatMap((c, i) =>
-    c.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: c.resource, permission, role: GRANTING_ROLE[permission] }))
+  const held = await Promise.all(needs.map(n => probe.held(n.scope, n.resource)))
+  const missing = needs.flatMap((n, i) =>
+    n.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: n.label, permission, role: GRANTING_ROLE[permission] }))
   )
   if (missing.length) throw new PreflightError(missing)
 }

@@ -19,3 +19,28 @@ export class Semaphore {
 
 /** Runs `fn` over items with the results in input order. */
 export const mapAll = <T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> => Promise.all(items.map((item, i) => fn(item, i)))
+
+/**
+ * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
+ * run) under a per-minute API quota instead of tripping it and retrying.
+ */
+export class RateLimit {
+  private readonly starts: number[] = []
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number
+  ) {}
+
+  async take(): Promise<void> {
+    for (;;) {
+      const now = Date.now()
+      while (this.starts.length && this.starts[0] <= now - this.windowMs) this.starts.shift()
+      if (this.starts.length < this.max) {
+        this.starts.push(now)
+        return
+      }
+      await new Promise(r => setTimeout(r, this.starts[0] + this.windowMs - now))
+    }
+  }
+}

@@ -3,7 +3,7 @@
  * → report. Each step lives in its own module; this file only connects them.
  */
 import * as core from '@actions/core'
-import { applyPlan, preflight, type Applied } from './apply'
+import { applyPlan, PermissionProbe, preflight, type Applied } from './apply'
 import { createTokenSource } from './auth'
 import { createClients, type GoogleClients } from './google/clients'
 import { readSettings, type Settings } from './inputs'
@@ -41,6 +41,8 @@ function changesOfJob(all: Change[], j: Plan['jobs'][number]): Change[] {
 }
 
 export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
+  // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
+  const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined
   let observed: Observed | undefined
   let p: Plan | undefined
   let applied: Applied | undefined
@@ -48,7 +50,7 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
   let error: string | undefined
   try {
     observed = await phase('Read jobs, targets and IAM policies', async () => {
-      const o = await observe(g, s)
+      const o = await observe(g, s, probe ? (scope, resource) => void probe.held(scope, resource) : undefined)
       core.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`)
       return o
     })
@@ -65,7 +67,7 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
     if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {
       const obs = observed
       applied = await phase('Repair', async () => {
-        await preflight(g, plan, obs.project.id)
+        await preflight(g, plan, obs.project.id, probe)
         const policies = Object.fromEntries([
           ...Object.values(obs.targets).map(t => [t.invokeResource, t.policy] as const),
           [`projects/${obs.project.id}`, obs.projectPolicy] as const

@@ -5,6 +5,7 @@
 import type { GoogleClients } from './google/clients'
 import { ApiError } from './google/http'
 import type { CloudFunction, Job, Policy, RunService } from './google/types'
+import type { WriteScope } from './apply'
 import type { Settings } from './inputs'
 import { classifyUri, functionName, jobName, locationName, originOf, serviceName, splitName } from './names'
 
@@ -53,42 +54,15 @@ export interface Observed {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
-/** Reads a function and what invoking it depends on. */
-async function readFunction(g: GoogleClients, name: string): Promise<TargetState> {
-  const fn: CloudFunction = await g.functions.getFunction(name)
-  const functionUrl =
-    fn.url ??
-    (() => {
-      const { project, location, id } = splitName(name)
-      return `https://${location}-${project}.cloudfunctions.net/${id}`
-    })()
-  if (fn.environment === 'GEN_2') {
-    const serviceRef = fn.serviceConfig?.service
-    if (!serviceRef) throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`)
-    const service = serviceRef.startsWith('projects/')
-      ? serviceRef
-      : `projects/${splitName(name).project}/locations/${splitName(name).location}/services/${serviceRef}`
-    const [svc, policy, functionPolicy] = await Promise.all([
-      g.run.getService(service),
-      g.run.iam.getIamPolicy(service),
-      g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
-    ])
-    return { ...fromService(svc, policy), kind: 'gen2', name, functionUrl, functionPolicy, ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings }
-  }
-  const policy = await g.functions.gen1Iam.getIamPolicy(name)
-  return {
-    kind: 'gen1',
-    name,
-    invokeResource: name,
-    invokerRole: 'roles/cloudfunctions.invoker',
-    functionUrl,
-    serviceUrls: [],
-    customAudiences: [],
-    ingress: fn.serviceConfig?.ingressSettings,
-    invokerIamDisabled: false,
-    policy
-  }
-}
+/**
+ * Told of each resource fix mode might write, as soon as it is known, so its permission test
+ * can run alongside the reads (see PermissionProbe).
+ */
+export type OnWritable = (scope: WriteScope, resource: string) => void
+const ignore: OnWritable = () => {}
+
+/** Beyond this many named jobs, listing the region's targets costs less than reading each. */
+const LIST_THRESHOLD = 5
 
 function fromService(svc: RunService, policy: Policy): TargetState {
   return {
@@ -104,36 +78,94 @@ function fromService(svc: RunService, policy: Policy): TargetState {
   }
 }
 
-async function readService(g: GoogleClients, name: string): Promise<TargetState> {
-  const [svc, policy] = await Promise.all([g.run.getService(name), g.run.iam.getIamPolicy(name)])
-  return fromService(svc, policy)
-}
-
-/** Memoises target reads by name, so jobs sharing a target cost one read of it. */
+/**
+ * Reads targets, each once however many jobs share it. An audit of a whole location lists the
+ * region's functions and services once, alongside the jobs, instead of reading each target.
+ */
 class TargetReader {
   private readonly byName = new Map<string, Promise<TargetState>>()
-  private servicesInRegion?: Promise<RunService[]>
+  private services?: Promise<RunService[]>
+  private functions?: Promise<CloudFunction[]>
+  private readonly parent: string
 
   constructor(
     private readonly g: GoogleClients,
-    private readonly settings: Settings
-  ) {}
+    settings: Settings,
+    private readonly onWritable: OnWritable
+  ) {
+    this.parent = locationName(settings.project, settings.region)
+  }
+
+  /** Starts the region's listings now, so they run in parallel with the jobs listing. */
+  listRegion(): void {
+    this.services ??= this.g.run.listServices(this.parent)
+    this.functions ??= this.g.functions.listFunctions(this.parent)
+    // Awaited later; a failed listing falls back to reading each target.
+    this.services.catch(() => undefined)
+    this.functions.catch(() => undefined)
+  }
 
   function(name: string): Promise<TargetState> {
-    return this.memo(name, () => readFunction(this.g, name))
+    return this.memo(name, () => this.readFunction(name))
   }
 
   service(name: string): Promise<TargetState> {
-    return this.memo(name, () => readService(this.g, name))
+    return this.memo(name, async () => {
+      this.onWritable('run', name)
+      const [svc, policy] = await Promise.all([this.getService(name), this.g.run.iam.getIamPolicy(name)])
+      return fromService(svc, policy)
+    })
   }
 
   /** The Cloud Run service behind a `*.run.app` origin: one listing of the region serves every job. */
   async serviceByOrigin(origin: string): Promise<TargetState> {
-    const parent = locationName(this.settings.project, this.settings.region)
-    this.servicesInRegion ??= this.g.run.listServices(parent)
-    const svc = (await this.servicesInRegion).find(s => [s.uri, ...(s.urls ?? [])].some(u => u && originOf(u) === origin))
-    if (!svc) throw new Error(`no Cloud Run service in ${parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`)
+    this.services ??= this.g.run.listServices(this.parent)
+    const svc = (await this.services).find(s => [s.uri, ...(s.urls ?? [])].some(u => u && originOf(u) === origin))
+    if (!svc) throw new Error(`no Cloud Run service in ${this.parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`)
     return this.service(svc.name)
+  }
+
+  private async listed<T extends { name: string }>(list: Promise<T[]> | undefined, name: string): Promise<T | undefined> {
+    if (!list || !name.startsWith(`${this.parent}/`)) return undefined
+    return (await list.catch(() => [] as T[])).find(x => x.name === name)
+  }
+
+  private async getService(name: string): Promise<RunService> {
+    return (await this.listed(this.services, name)) ?? this.g.run.getService(name)
+  }
+
+  /** A function and what invoking it depends on (for gen 2, its Cloud Run service). */
+  private async readFunction(name: string): Promise<TargetState> {
+    const fn: CloudFunction = (await this.listed(this.functions, name)) ?? (await this.g.functions.getFunction(name))
+    const { project, location, id } = splitName(name)
+    const functionUrl = fn.url ?? `https://${location}-${project}.cloudfunctions.net/${id}`
+    if (fn.environment === 'GEN_2') {
+      const serviceRef = fn.serviceConfig?.service
+      if (!serviceRef) throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`)
+      const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${project}/locations/${location}/services/${serviceRef}`
+      this.onWritable('run', service)
+      const [svc, policy, functionPolicy] = await Promise.all([
+        this.getService(service),
+        this.g.run.iam.getIamPolicy(service),
+        // Read only to explain a grant that landed on the function by mistake.
+        this.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
+      ])
+      return { ...fromService(svc, policy), kind: 'gen2', name, functionUrl, functionPolicy, ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings }
+    }
+    this.onWritable('gen1', name)
+    const policy = await this.g.functions.gen1Iam.getIamPolicy(name)
+    return {
+      kind: 'gen1',
+      name,
+      invokeResource: name,
+      invokerRole: 'roles/cloudfunctions.invoker',
+      functionUrl,
+      serviceUrls: [],
+      customAudiences: [],
+      ingress: fn.serviceConfig?.ingressSettings,
+      invokerIamDisabled: false,
+      policy
+    }
   }
 
   private memo(name: string, read: () => Promise<TargetState>): Promise<TargetState> {
@@ -147,13 +179,18 @@ class TargetReader {
 }
 
 /** Which jobs to act on, read or listed. */
-async function readJobs(g: GoogleClients, s: Settings): Promise<ObservedJob[]> {
+async function readJobs(g: GoogleClients, s: Settings, onWritable: OnWritable): Promise<ObservedJob[]> {
+  const seen = (job: Job): Job => {
+    const account = s.invokerServiceAccount ?? job.httpTarget?.oidcToken?.serviceAccountEmail ?? job.httpTarget?.oauthToken?.serviceAccountEmail
+    if (account) onWritable('serviceAccount', account)
+    return job
+  }
   if (s.jobs.kind === 'named') {
     return Promise.all(
       s.jobs.ids.map(async id => {
         const name = jobName({ project: s.project, location: s.location, id })
         try {
-          return { name, job: await g.scheduler.getJob(name) }
+          return { name, job: seen(await g.scheduler.getJob(name)) }
         } catch (e) {
           return { name, error: message(e) }
         }
@@ -162,11 +199,14 @@ async function readJobs(g: GoogleClients, s: Settings): Promise<ObservedJob[]> {
   }
   const jobs = await g.scheduler.listJobs(locationName(s.project, s.location))
   // `*` audits HTTP jobs; Pub/Sub and App Engine targets have no OIDC to check.
-  return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job }))
+  return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job: seen(job) }))
 }
 
-export async function observe(g: GoogleClients, s: Settings): Promise<Observed> {
-  const reader = new TargetReader(g, s)
+export async function observe(g: GoogleClients, s: Settings, onWritable: OnWritable = ignore): Promise<Observed> {
+  onWritable('project', `projects/${s.project}`)
+  if (s.invokerServiceAccount) onWritable('serviceAccount', s.invokerServiceAccount)
+  const reader = new TargetReader(g, s, onWritable)
+  if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD) reader.listRegion()
   const explicitName = s.target && (s.target.kind === 'function' ? functionName : serviceName)({ project: s.project, region: s.region, id: s.target.id })
   const explicit = explicitName ? (s.target!.kind === 'function' ? reader.function(explicitName) : reader.service(explicitName)) : undefined
   // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
@@ -175,7 +215,7 @@ export async function observe(g: GoogleClients, s: Settings): Promise<Observed> 
   const [project, projectPolicy, jobs] = await Promise.all([
     g.projects.getProject(s.project),
     g.projects.iam.getIamPolicy(`projects/${s.project}`),
-    readJobs(g, s)
+    readJobs(g, s, onWritable)
   ])
 
   const targets: Record<string, TargetState> = {}

@@ -5,7 +5,7 @@
  */
 import type { GoogleClients } from './google/clients'
 import { ApiError, sleep } from './google/http'
-import type { LogEntry } from './google/types'
+import type { Job, LogEntry } from './google/types'
 import { splitName } from './names'
 
 export interface AttemptResult {
@@ -76,6 +76,7 @@ interface Waiter {
   location: string
   /** Server time of the attempt start: its AttemptFinished entry is at or after it. */
   since: string
+  registered: number
   resolve: (e: LogEntry | undefined) => void
   deadline: number
 }
@@ -97,7 +98,7 @@ export class LogWatcher {
     if (this.unavailable) return Promise.resolve(undefined)
     const { id, location } = splitName(jobName)
     return new Promise(resolve => {
-      this.waiters.push({ jobId: id, location, since, resolve, deadline })
+      this.waiters.push({ jobId: id, location, since, registered: Date.now(), resolve, deadline })
       if (!this.running) void this.loop()
     })
   }
@@ -155,7 +156,96 @@ export class LogWatcher {
           }
           return true
         })
-        if (this.waiters.length) await sleep(this.pollMs)
+        if (this.waiters.length) await sleep(cadence(this.pollMs, Math.min(...this.waiters.map(w => w.registered)), 10000))
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}
+
+/** Polls fast while an answer is likely soon, then slower, to stay well inside read quotas. */
+const cadence = (fastMs: number, since: number, fastForMs: number): number => (Date.now() - since < fastForMs ? fastMs : Math.round(fastMs * 2.5))
+
+interface AttemptWaiter {
+  name: string
+  previous?: string
+  since: number
+  deadline: number
+  resolve: (job: Job | undefined) => void
+  reject: (e: unknown) => void
+}
+
+/**
+ * Detects attempts by reading the jobs, for every job of a run in one poll loop: a few jobs are
+ * read one by one, many by listing their location (one call per 500 jobs), so a project-wide
+ * test run stays inside Cloud Scheduler's read quota.
+ */
+export class AttemptWatcher {
+  private waiters: AttemptWaiter[] = []
+  private running = false
+
+  constructor(
+    private readonly g: GoogleClients,
+    private readonly pollMs: number
+  ) {}
+
+  /** The job once its lastAttemptTime moves past `previous`; undefined at the deadline. */
+  wait(name: string, previous: string | undefined, deadline: number): Promise<Job | undefined> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ name, previous, since: Date.now(), deadline, resolve, reject })
+      if (!this.running) void this.loop()
+    })
+  }
+
+  private async read(): Promise<Map<string, Job>> {
+    const jobs = new Map<string, Job>()
+    if (this.waiters.length <= 5) {
+      await Promise.all(
+        this.waiters.map(w =>
+          this.g.scheduler.getJob(w.name).then(
+            job => void jobs.set(w.name, job),
+            (e: unknown) => {
+              w.reject(e)
+              this.waiters = this.waiters.filter(x => x !== w)
+            }
+          )
+        )
+      )
+      return jobs
+    }
+    const parents = [...new Set(this.waiters.map(w => w.name.slice(0, w.name.indexOf('/jobs/'))))]
+    await Promise.all(parents.map(async parent => (await this.g.scheduler.listJobs(parent)).forEach(job => jobs.set(job.name, job))))
+    return jobs
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true
+    try {
+      while (this.waiters.length) {
+        let jobs: Map<string, Job>
+        try {
+          jobs = await this.read()
+        } catch (e) {
+          for (const w of this.waiters) w.reject(e)
+          this.waiters = []
+          return
+        }
+        const now = Date.now()
+        this.waiters = this.waiters.filter(w => {
+          const job = jobs.get(w.name)
+          if (job?.lastAttemptTime && job.lastAttemptTime !== w.previous) w.resolve(job)
+          else if (now >= w.deadline) w.resolve(undefined)
+          else return true
+          return false
+        })
+        if (this.waiters.length)
+          await sleep(
+            Math.min(
+              cadence(this.pollMs, Math.min(...this.waiters.map(w => w.since)), 15000),
+              Math.max(0, Math.min(...this.waiters.map(w => w.deadline)) - Date.now())
+            )
+          )
       }
     } finally {
       this.running = false
@@ -167,10 +257,11 @@ export class LogWatcher {
 export async function testRun(g: GoogleClients, jobs: TestRunJob[], o: TestRunOptions): Promise<AttemptResult[]> {
   const log = o.log ?? (() => {})
   const deadline = Date.now() + o.timeoutMs
-  const watcher = new LogWatcher(g, o.project, o.logPollMs ?? 2500, log)
+  const watcher = new LogWatcher(g, o.project, o.logPollMs ?? 1000, log)
+  const attempts = new AttemptWatcher(g, o.jobPollMs ?? 750)
   return Promise.all(
     jobs.map(j =>
-      runOne(g, j, o, deadline, watcher, log).catch((e: unknown) => ({
+      runOne(g, j, o, deadline, { watcher, attempts }, log).catch((e: unknown) => ({
         job: j.name,
         inferred: false,
         runs: 1,
@@ -186,7 +277,7 @@ async function runOne(
   j: TestRunJob,
   o: TestRunOptions,
   deadline: number,
-  watcher: LogWatcher,
+  { watcher, attempts }: { watcher: LogWatcher; attempts: AttemptWatcher },
   log: (m: string) => void
 ): Promise<AttemptResult> {
   const result: AttemptResult = { job: j.name, inferred: false, runs: 0, passed: false }
@@ -201,16 +292,10 @@ async function runOne(
       return result
     }
     // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.
-    let job = await g.scheduler.getJob(j.name)
-    let poll = o.jobPollMs ?? 500
-    while (!job.lastAttemptTime || job.lastAttemptTime === previous) {
-      if (Date.now() + poll > deadline) {
-        result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`
-        return result
-      }
-      await sleep(poll)
-      poll = Math.min(poll * 1.5, 3000)
-      job = await g.scheduler.getJob(j.name)
+    const job = await attempts.wait(j.name, previous, deadline)
+    if (!job?.lastAttemptTime) {
+      result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`
+      return result
     }
     previous = job.lastAttemptTime
     result.latencyMs = Date.now() - started

@@ -19,6 +19,17 @@ describe('verify mode', () => {
     expect(writes(r.fake)).toEqual([])
     expect(r.fake.requests.some(q => /testIamPermissions/.test(q.path))).toBe(false)
     expect(r.changes).toEqual([])
+    // A location audit lists the region's functions and services once instead of reading each target,
+    // and reads each invoker policy exactly once.
+    const paths = r.fake.requests.map(q => `${q.method} ${q.path}`)
+    expect(paths.filter(p => /^GET \/v2\/projects\/acme-prod\/locations\/us-central1\/(functions|services)\/[^/:]+$/.test(p))).toEqual([])
+    expect(paths.filter(p => /\/(functions|services)$/.test(p)).sort()).toEqual([
+      'GET /v2/projects/acme-prod/locations/us-central1/functions',
+      'GET /v2/projects/acme-prod/locations/us-central1/services'
+    ])
+    for (const resource of ['functions/legacy', 'services/nightly', 'services/api']) {
+      expect(paths.filter(p => p.endsWith(`locations/us-central1/${resource}:getIamPolicy`))).toHaveLength(1)
+    }
   })
 
   it('drift in verify mode: the changes fix would make, no writes, step fails', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { addToBinding, applyPlan, preflight, PreflightError, type MissingPermission } from '../../src/apply'
+import { addToBinding, applyPlan, PermissionProbe, preflight, PreflightError, type MissingPermission } from '../../src/apply'
 import type { GoogleClients } from '../../src/google/clients'
 import { ApiError } from '../../src/google/http'
 import type { IamResource } from '../../src/google/iam-policy'
@@ -339,12 +339,13 @@ describe('preflight', () => {
     expect(resources.sort()).toEqual([`projects/${P}`, FN1, R, `serviceAccounts/${SA}`, `serviceAccounts/${SA2}`].sort())
   })
 
-  it('patches only → tests jobs.update and actAs, no setIamPolicy permission', async () => {
+  it('patches only → requires jobs.update and actAs, not the setIamPolicy permissions it does not need', async () => {
     const f = fakeClients({})
     const p = { ...fullPlan(), grants: [] }
     const e = (await preflight(f.g, p, P).catch((x: unknown) => x)) as PreflightError
     expect(e.missing.map(m => m.permission).sort()).toEqual(['cloudscheduler.jobs.update', 'iam.serviceAccounts.actAs', 'iam.serviceAccounts.actAs'])
-    expect(f.tested.flatMap(t => t.permissions)).not.toContain('resourcemanager.projects.setIamPolicy')
+    // The project's write permissions are tested together (the probe asks once per resource); only the needed ones count.
+    expect(f.tested.map(t => t.resource).sort()).toEqual([`projects/${P}`, `serviceAccounts/${SA}`, `serviceAccounts/${SA2}`].sort())
   })
 
   it('an empty plan needs nothing', async () => {
@@ -376,5 +377,17 @@ describe('applyPlan', () => {
     ])
     expect(a.granted).toContainEqual({ resource: `projects/${P}`, role: 'roles/cloudscheduler.serviceAgent', members: [AGENT] })
     expect(typeof a.at).toBe('number')
+  })
+})
+
+describe('PermissionProbe', () => {
+  it('tests each resource once however often it is asked, and preflight reuses the answers', async () => {
+    const f = fakeClients({})
+    const probe = new PermissionProbe(f.g)
+    await Promise.all([probe.held('project', `projects/${P}`), probe.held('project', `projects/${P}`), probe.held('serviceAccount', SA)])
+    expect(f.tested).toHaveLength(2)
+    await preflight(f.g, { ...fullPlan(), grants: [] }, P, probe).catch(() => undefined)
+    // Only SA2 was not probed yet.
+    expect(f.tested.map(t => t.resource).sort()).toEqual([`projects/${P}`, `serviceAccounts/${SA}`, `serviceAccounts/${SA2}`].sort())
   })
 })

@@ -95,7 +95,10 @@ function fakeGoogle(script: Record<string, Attempt[]>, opts: FakeOptions = {}) {
           }
         }
         return { name, state: 'ENABLED', lastAttemptTime: s.last, status: s.status }
-      }
+      },
+      // Many jobs are watched by listing their location: each listed job advances like a get.
+      listJobs: async (parent: string): Promise<Job[]> =>
+        Promise.all([...jobs.keys()].filter(n => n.startsWith(`${parent}/jobs/`)).map(n => g.scheduler.getJob(n)))
     },
     logging: {
       listEntries: async (req: { filter: string }): Promise<LogEntry[]> => {

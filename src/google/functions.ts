@@ -1,4 +1,4 @@
-import { GoogleHttp, withContext } from './http'
+import { GoogleHttp, listAll, withContext } from './http'
 import { iamResource, type IamResource } from './iam-policy'
 import type { CloudFunction } from './types'
 
@@ -12,6 +12,11 @@ export class FunctionsClient {
   constructor(private readonly http: GoogleHttp) {
     this.gen1Iam = iamResource(http, 'v1', 'query')
     this.gen2Iam = iamResource(http, 'v2', 'query')
+  }
+
+  /** Gen 1 and gen 2 functions of `projects/P/locations/L`, following pages. */
+  listFunctions(parent: string): Promise<CloudFunction[]> {
+    return withContext(`Failed to list functions in ${parent}`, () => listAll<CloudFunction>(this.http, `v2/${parent}/functions`, 'functions'))
   }
 
   getFunction(name: string): Promise<CloudFunction> {
