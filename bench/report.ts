@@ -191,7 +191,7 @@ export function readmeSection(r: Results): string {
       return `| ${f.jobs} | ${v ? seconds(v.ms) : '—'} | ${seconds(f.ms)} | ${f.callsPerJob.toFixed(2)} | ${f.iamReadsMax} / ≤ ${f.iamWritesMax} |`
     }),
     '',
-    'Reproduce: `npm ci && npm run bench` (about 2½ minutes on 2 cores; `-- --quick` for a shorter run, `-- --latency 150` for another latency).',
+    `Reproduce: \`npm ci && npm run bench\` (this run took ${Math.round(r.totalMs / 60000)} minutes on 2 cores; \`-- --quick\` for a shorter run, \`-- --latency 150\` for another latency).`,
     ''
   ].join('\n')
 }

@@ -75,6 +75,8 @@ const ROLES: Record<string, { grants: Grant[]; except?: RegExp }> = {
       'iam.serviceAccounts.list'
     ]
   },
+  // Read-only view of every IAM policy (what roles/cloudfunctions.viewer lacks).
+  'roles/iam.securityReviewer': { grants: [/\.getIamPolicy$/, 'resourcemanager.projects.get', 'iam.roles.get', 'iam.roles.list'] },
   'roles/iam.serviceAccountUser': {
     grants: ['iam.serviceAccounts.actAs', 'iam.serviceAccounts.get', 'iam.serviceAccounts.list', 'resourcemanager.projects.get']
   },
