@@ -7,6 +7,7 @@ import { demo, DEMO_DEPLOYER, DEMO_INVOKER, DEMO_PROJECT, DEMO_REGION } from '..
 import {
   binding,
   defaultRunUrls,
+  deployerProject,
   functionUrl,
   gen1Function,
   gen2Function,
@@ -14,7 +15,6 @@ import {
   policy,
   runService,
   sa,
-  schedulerAgent,
   type FunctionSpec,
   type Job,
   type Scenario,
@@ -97,20 +97,7 @@ export function fleet(n: number, settings: Settings): Scenario {
     jobs.push(httpJob(FLEET_PROJECT, FLEET_REGION, `job-${String(i).padStart(3, '0')}`, url, { oidc, body: `{"job":${i}}` }))
   }
   return {
-    projects: [
-      {
-        projectId: FLEET_PROJECT,
-        projectNumber: FLEET_NUMBER,
-        iamPolicy: policy(
-          binding('roles/cloudscheduler.admin', sa(DEPLOYER)),
-          binding('roles/cloudfunctions.admin', sa(DEPLOYER)),
-          binding('roles/run.admin', sa(DEPLOYER)),
-          binding('roles/resourcemanager.projectIamAdmin', sa(DEPLOYER)),
-          binding('roles/logging.viewer', sa(DEPLOYER)),
-          binding('roles/cloudscheduler.serviceAgent', schedulerAgent(FLEET_NUMBER))
-        )
-      }
-    ],
+    projects: [deployerProject(FLEET_PROJECT, FLEET_NUMBER, sa(DEPLOYER))],
     functions,
     services,
     jobs,

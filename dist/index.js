@@ -49598,16 +49598,18 @@ function defaultAudience(uri, t, current) {
     return t.kind === 'gen1' ? (t.functionUrl ?? '') : originOf(t.serviceUrls[0] ?? t.functionUrl ?? '');
 }
 const blocksScheduler = (ingress) => !!ingress && ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'].includes(ingress);
-function shortJob(name) {
-    const [, project, , location, , id] = name.split('/');
-    return { id, location, project };
-}
 function updateCommand(jobName, sa, audience) {
-    const j = shortJob(jobName);
+    const j = splitName(jobName);
     return `gcloud scheduler jobs update http ${j.id} --project ${j.project} --location ${j.location} --oidc-service-account-email ${sa} --oidc-token-audience ${audience}`;
 }
+function ingressCommand(t) {
+    const { project, location, id } = splitName(t.invokeResource);
+    return t.kind === 'gen1'
+        ? `gcloud functions deploy ${id} --project ${project} --region ${location} --ingress-settings all`
+        : `gcloud run services update ${id} --project ${project} --region ${location} --ingress all`;
+}
 function grantCommand(t, member) {
-    const [, project, , region, , id] = t.invokeResource.split('/');
+    const { project, location: region, id } = splitName(t.invokeResource);
     return t.invokerRole === 'roles/cloudfunctions.invoker'
         ? `gcloud functions add-iam-policy-binding ${id} --project ${project} --region ${region} --no-gen2 --role roles/cloudfunctions.invoker --member ${member}`
         : `gcloud run services add-iam-policy-binding ${id} --project ${project} --region ${region} --role roles/run.invoker --member ${member}`;
@@ -49654,7 +49656,7 @@ function planJob(o, observed, s) {
             found: state,
             expected: 'ENABLED',
             blocker: true,
-            remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.`
+            remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} …) or recreate it.`
         });
     else
         checks.push({
@@ -49663,7 +49665,7 @@ function planJob(o, observed, s) {
             severity: 'warning',
             found: state,
             expected: 'ENABLED',
-            remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}`
+            remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${splitName(o.name).id} --location ${splitName(o.name).location}`
         });
     const uri = http.uri ?? '';
     const c = classifyUri(uri);
@@ -49677,7 +49679,7 @@ function planJob(o, observed, s) {
                 found: 'OIDC token',
                 expected: `OAuth token (the target ${c.host} is a Google API)`,
                 blocker: true,
-                remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
+                remedy: `gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
             });
         }
         else {
@@ -49712,7 +49714,7 @@ function planJob(o, observed, s) {
             found: uri,
             expected: `a URL of ${t.name} (${alt})`,
             blocker: true,
-            remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}`
+            remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --uri ${alt}`
         });
     }
     if (blocksScheduler(t.ingress)) {
@@ -49723,7 +49725,7 @@ function planJob(o, observed, s) {
             found: t.ingress,
             expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
             blocker: true,
-            remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}`
+            remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${ingressCommand(t)}`
         });
     }
     else
@@ -55266,7 +55268,12 @@ class AttemptWatcher {
             })));
             return jobs;
         }
-        const parents = [...new Set(this.waiters.map(w => w.name.slice(0, w.name.indexOf('/jobs/'))))];
+        const parents = [
+            ...new Set(this.waiters.map(w => {
+                const { project, location } = splitName(w.name);
+                return locationName(project, location);
+            }))
+        ];
         await Promise.all(parents.map(async (parent) => (await this.g.scheduler.listJobs(parent)).forEach(job => jobs.set(job.name, job))));
         return jobs;
     }
@@ -55368,6 +55375,8 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
+/** The report as markdown: the job summary and the PR comment say the same thing. */
+
 
 const ICON = { ok: '✅', warning: '⚠️', error: '❌' };
 const RESULT_LINE = {
@@ -55420,7 +55429,7 @@ function renderMarkdown(o) {
         RESULT_LINE[o.result] + passed + (o.result === 'failed' && o.error ? ` ${o.error}` : '')
     ];
     for (const j of o.jobs) {
-        out.push('', `### \`${j.plan.job.split('/').pop()}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '');
+        out.push('', `### \`${lastSegment(j.plan.job)}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '');
         out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|');
         for (const c of j.plan.checks)
             out.push(`| ${ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
@@ -55443,6 +55452,7 @@ function renderMarkdown(o) {
 
 ;// CONCATENATED MODULE: ./src/report/publish.ts
 /** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
+
 
 
 
@@ -55480,7 +55490,7 @@ async function publish(o, settings) {
     for (const [k, v] of Object.entries(outputs(o)))
         setOutput(k, v);
     for (const j of o.jobs) {
-        const id = j.plan.job.split('/').pop();
+        const id = lastSegment(j.plan.job);
         for (const c of j.plan.checks) {
             if (c.severity === 'ok')
                 continue;
@@ -55534,6 +55544,7 @@ async function publishComment(md, settings) {
 
 
 
+
 const main_message = (e) => (e instanceof Error ? e.message : String(e));
 async function phase(name, fn) {
     startGroup(name);
@@ -55572,7 +55583,7 @@ async function execute(s, g) {
         p = plan_plan(observed, s);
         for (const j of p.jobs)
             for (const c of j.checks)
-                info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${j.job.split('/').pop()}: ${c.title}: ${c.found}`);
+                info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
         const plan = p;
         if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {
             const obs = observed;

@@ -132,6 +132,22 @@ export const binding = (role: string, ...members: string[]): Binding => ({ role,
 export const policy = (...bindings: Binding[]): Policy => ({ version: 1, bindings })
 export const schedulerAgent = (projectNumber: string): string => `serviceAccount:service-${projectNumber}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
 
+/** What a deploying identity usually holds on its project: enough to verify, repair and test-run. */
+export const DEPLOYER_ROLES = [
+  'roles/cloudscheduler.admin',
+  'roles/cloudfunctions.admin',
+  'roles/run.admin',
+  'roles/resourcemanager.projectIamAdmin',
+  'roles/logging.viewer'
+]
+
+/** A project whose policy gives `member` the deployer roles and the Scheduler service agent its role (after any `extra`). */
+export const deployerProject = (projectId: string, projectNumber: string, member: string, ...extra: Binding[]): Scenario['projects'][number] => ({
+  projectId,
+  projectNumber,
+  iamPolicy: policy(...extra, ...DEPLOYER_ROLES.map(r => binding(r, member)), binding('roles/cloudscheduler.serviceAgent', schedulerAgent(projectNumber)))
+})
+
 type FnOpts = Partial<Omit<FunctionSpec, 'name' | 'environment'>>
 export const gen1Function = (project: string, region: string, id: string, opts: FnOpts = {}): FunctionSpec => ({
   name: `projects/${project}/locations/${region}/functions/${id}`,

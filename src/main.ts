@@ -7,6 +7,7 @@ import { applyPlan, PermissionProbe, preflight, type Applied } from './apply'
 import { createTokenSource } from './auth'
 import { createClients, type GoogleClients } from './google/clients'
 import { readSettings, type Settings } from './inputs'
+import { lastSegment } from './names'
 import { observe, type Observed } from './observe'
 import { hasBlocker, plan as makePlan, type Change, type Plan } from './plan'
 import { explainFailure, jobResult, overallResult, type JobOutcome, type Outcome } from './report/outcome'
@@ -61,7 +62,7 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
     p = makePlan(observed, s)
     for (const j of p.jobs)
       for (const c of j.checks)
-        core.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${j.job.split('/').pop()}: ${c.title}: ${c.found}`)
+        core.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`)
 
     const plan = p
     if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {

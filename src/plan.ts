@@ -4,7 +4,7 @@
  */
 import type { Binding, Job, Policy } from './google/types'
 import type { Settings } from './inputs'
-import { classifyUri, originOf, schedulerServiceAgent } from './names'
+import { classifyUri, originOf, schedulerServiceAgent, splitName } from './names'
 import type { InvokerRole, Observed, ObservedJob, TargetState } from './observe'
 import { uriTargets } from './observe'
 
@@ -112,18 +112,20 @@ export function defaultAudience(uri: string, t: TargetState, current: string | u
 const blocksScheduler = (ingress: string | undefined): boolean =>
   !!ingress && ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'].includes(ingress)
 
-function shortJob(name: string): { id: string; location: string; project: string } {
-  const [, project, , location, , id] = name.split('/')
-  return { id, location, project }
-}
-
 function updateCommand(jobName: string, sa: string, audience: string): string {
-  const j = shortJob(jobName)
+  const j = splitName(jobName)
   return `gcloud scheduler jobs update http ${j.id} --project ${j.project} --location ${j.location} --oidc-service-account-email ${sa} --oidc-token-audience ${audience}`
 }
 
+function ingressCommand(t: TargetState): string {
+  const { project, location, id } = splitName(t.invokeResource)
+  return t.kind === 'gen1'
+    ? `gcloud functions deploy ${id} --project ${project} --region ${location} --ingress-settings all`
+    : `gcloud run services update ${id} --project ${project} --region ${location} --ingress all`
+}
+
 function grantCommand(t: TargetState, member: string): string {
-  const [, project, , region, , id] = t.invokeResource.split('/')
+  const { project, location: region, id } = splitName(t.invokeResource)
   return t.invokerRole === 'roles/cloudfunctions.invoker'
     ? `gcloud functions add-iam-policy-binding ${id} --project ${project} --region ${region} --no-gen2 --role roles/cloudfunctions.invoker --member ${member}`
     : `gcloud run services add-iam-policy-binding ${id} --project ${project} --region ${region} --role roles/run.invoker --member ${member}`
@@ -171,7 +173,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: state,
       expected: 'ENABLED',
       blocker: true,
-      remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} …) or recreate it.`
+      remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} …) or recreate it.`
     })
   else
     checks.push({
@@ -180,7 +182,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       severity: 'warning',
       found: state,
       expected: 'ENABLED',
-      remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${shortJob(o.name).id} --location ${shortJob(o.name).location}`
+      remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${splitName(o.name).id} --location ${splitName(o.name).location}`
     })
 
   const uri = http.uri ?? ''
@@ -195,7 +197,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
         found: 'OIDC token',
         expected: `OAuth token (the target ${c.host} is a Google API)`,
         blocker: true,
-        remedy: `gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
+        remedy: `gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
       })
     } else {
       checks.push(ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'))
@@ -229,7 +231,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: uri,
       expected: `a URL of ${t.name} (${alt})`,
       blocker: true,
-      remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${shortJob(o.name).id} --location ${shortJob(o.name).location} --uri ${alt}`
+      remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --uri ${alt}`
     })
   }
 
@@ -241,7 +243,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: t.ingress!,
       expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
       blocker: true,
-      remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${t.kind === 'gen1' ? `gcloud functions deploy ${t.name.split('/').pop()} --ingress-settings all` : `gcloud run services update ${t.invokeResource.split('/').pop()} --region ${t.invokeResource.split('/')[3]} --ingress all`}`
+      remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${ingressCommand(t)}`
     })
   } else checks.push(ok('target.ingress', 'Ingress', t.ingress ?? 'all'))
 

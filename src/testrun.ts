@@ -6,7 +6,7 @@
 import type { GoogleClients } from './google/clients'
 import { ApiError, sleep } from './google/http'
 import type { Job, LogEntry } from './google/types'
-import { splitName } from './names'
+import { locationName, splitName } from './names'
 
 export interface AttemptResult {
   job: string
@@ -214,7 +214,14 @@ export class AttemptWatcher {
       )
       return jobs
     }
-    const parents = [...new Set(this.waiters.map(w => w.name.slice(0, w.name.indexOf('/jobs/'))))]
+    const parents = [
+      ...new Set(
+        this.waiters.map(w => {
+          const { project, location } = splitName(w.name)
+          return locationName(project, location)
+        })
+      )
+    ]
     await Promise.all(parents.map(async parent => (await this.g.scheduler.listJobs(parent)).forEach(job => jobs.set(job.name, job))))
     return jobs
   }

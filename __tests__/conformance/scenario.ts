@@ -1,5 +1,5 @@
 /** The scenario the gcloud conformance tests run against: one of each target kind, jobs broken in different ways. */
-import { binding, gen1Function, gen2Function, httpJob, policy, runService, sa, schedulerAgent, type Scenario } from '../../fake-gcp'
+import { binding, deployerProject, gen1Function, gen2Function, httpJob, policy, runService, sa, type Scenario } from '../../fake-gcp'
 
 export const P = 'conf-proj'
 export const N = '111122223333'
@@ -13,20 +13,7 @@ export const jobName = (id: string): string => `projects/${P}/locations/${R}/job
 
 export function conformanceScenario(extra: Partial<Scenario> = {}): Scenario {
   return {
-    projects: [
-      {
-        projectId: P,
-        projectNumber: N,
-        iamPolicy: policy(
-          binding('roles/cloudscheduler.admin', sa(DEPLOYER)),
-          binding('roles/cloudfunctions.admin', sa(DEPLOYER)),
-          binding('roles/run.admin', sa(DEPLOYER)),
-          binding('roles/resourcemanager.projectIamAdmin', sa(DEPLOYER)),
-          binding('roles/logging.viewer', sa(DEPLOYER)),
-          binding('roles/cloudscheduler.serviceAgent', schedulerAgent(N))
-        )
-      }
-    ],
+    projects: [deployerProject(P, N, sa(DEPLOYER))],
     functions: [gen1Function(P, R, 'legacy-report'), gen2Function(P, R, 'nightly-report')],
     services: [runService(P, R, 'api')],
     jobs: [

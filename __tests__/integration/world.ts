@@ -9,6 +9,7 @@ import { startFakeGcp, type FakeGcp } from '../../fake-gcp'
 import {
   binding,
   defaultRunUrls,
+  deployerProject,
   functionUrl,
   gen1Function,
   gen2Function,
@@ -41,24 +42,10 @@ export const svcName = (id: string): string => `projects/${P}/locations/${R}/ser
 export const WIF_POOL = `projects/${N}/locations/global/workloadIdentityPools/github`
 export const WIF_PROVIDER = `${WIF_POOL}/providers/acme-jobs`
 
-export const DEPLOYER_ROLES = [
-  'roles/cloudscheduler.admin',
-  'roles/cloudfunctions.admin',
-  'roles/run.admin',
-  'roles/resourcemanager.projectIamAdmin',
-  'roles/logging.viewer'
-]
-
 /** Everything works: each job's next attempt returns 200. */
 export function healthy(): Scenario {
   return {
-    projects: [
-      {
-        projectId: P,
-        projectNumber: N,
-        iamPolicy: policy(...DEPLOYER_ROLES.map(r => binding(r, DEPLOYER)), binding('roles/cloudscheduler.serviceAgent', AGENT))
-      }
-    ],
+    projects: [deployerProject(P, N, DEPLOYER)],
     functions: [gen1Function(P, R, 'legacy', { iamPolicy: policy(binding('roles/cloudfunctions.invoker', sa(INVOKER))) }), gen2Function(P, R, 'nightly')],
     services: [
       runService(P, R, 'nightly', { iamPolicy: policy(binding('roles/run.invoker', sa(INVOKER))) }),

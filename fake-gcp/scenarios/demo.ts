@@ -3,7 +3,7 @@
  * redeploy script, and its invoker account got roles/cloudfunctions.invoker on a gen 2
  * function, which does not make it invocable (Cloud Run's roles/run.invoker does).
  */
-import { binding, gen2Function, httpJob, policy, sa, schedulerAgent, type Scenario } from '../scenario'
+import { binding, deployerProject, gen2Function, httpJob, policy, sa, type Scenario } from '../scenario'
 
 export const DEMO_PROJECT = 'demo-proj'
 export const DEMO_PROJECT_NUMBER = '123456789012'
@@ -15,21 +15,7 @@ export const DEMO_REPOSITORY = 'acme/reports'
 
 export function demo(): Scenario {
   return {
-    projects: [
-      {
-        projectId: DEMO_PROJECT,
-        projectNumber: DEMO_PROJECT_NUMBER,
-        iamPolicy: policy(
-          binding('roles/owner', 'user:owner@acme.example'),
-          binding('roles/cloudscheduler.admin', sa(DEMO_DEPLOYER)),
-          binding('roles/cloudfunctions.admin', sa(DEMO_DEPLOYER)),
-          binding('roles/run.admin', sa(DEMO_DEPLOYER)),
-          binding('roles/resourcemanager.projectIamAdmin', sa(DEMO_DEPLOYER)),
-          binding('roles/logging.viewer', sa(DEMO_DEPLOYER)),
-          binding('roles/cloudscheduler.serviceAgent', schedulerAgent(DEMO_PROJECT_NUMBER))
-        )
-      }
-    ],
+    projects: [deployerProject(DEMO_PROJECT, DEMO_PROJECT_NUMBER, sa(DEMO_DEPLOYER), binding('roles/owner', 'user:owner@acme.example'))],
     functions: [
       gen2Function(DEMO_PROJECT, DEMO_REGION, 'nightly-report', {
         runtime: 'nodejs20',

@@ -1,4 +1,5 @@
 /** The report as markdown: the job summary and the PR comment say the same thing. */
+import { lastSegment } from '../names'
 import type { Check } from '../plan'
 import type { JobOutcome, Outcome } from './outcome'
 import { rpcName } from '../testrun'
@@ -47,7 +48,7 @@ export function renderMarkdown(o: Outcome): string {
     RESULT_LINE[o.result] + passed + (o.result === 'failed' && o.error ? ` ${o.error}` : '')
   ]
   for (const j of o.jobs) {
-    out.push('', `### \`${j.plan.job.split('/').pop()}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '')
+    out.push('', `### \`${lastSegment(j.plan.job)}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '')
     out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|')
     for (const c of j.plan.checks) out.push(`| ${ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`)
     out.push('', testLine(j, o.expectedStatus))

@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { commentTarget, postStickyComment } from './comment'
 import { renderMarkdown } from './markdown'
+import { lastSegment } from '../names'
 import type { Outcome } from './outcome'
 
 export function outputs(o: Outcome): Record<string, string> {
@@ -40,7 +41,7 @@ export function outputs(o: Outcome): Record<string, string> {
 export async function publish(o: Outcome, settings?: { comment: boolean; githubToken?: string }): Promise<string> {
   for (const [k, v] of Object.entries(outputs(o))) core.setOutput(k, v)
   for (const j of o.jobs) {
-    const id = j.plan.job.split('/').pop()
+    const id = lastSegment(j.plan.job)
     for (const c of j.plan.checks) {
       if (c.severity === 'ok') continue
       const text = `${id}: ${c.title}: found ${c.found}, expected ${c.expected}.${c.remedy ? ' ' + c.remedy : ''}`
