@@ -49518,7 +49518,10 @@ async function observe(g, s, onWritable = ignore) {
     const targets = {};
     let explicitTarget;
     if (explicit) {
-        const t = await explicit;
+        const t = await explicit.catch((e) => {
+            const hint = e instanceof ApiError && e.httpStatus === 404 ? ` Check the '${s.target.kind}' and 'region' inputs (${s.target.id} in ${s.region}).` : '';
+            throw new Error(`${message(e)}${hint}`);
+        });
         targets[t.invokeResource] = t;
         explicitTarget = t.invokeResource;
     }
@@ -49562,6 +49565,13 @@ function uriTargets(uri, t) {
     if (c.kind === 'run')
         return t.serviceUrls.some(u => originOf(u) === c.origin);
     return false;
+}
+/** Every policy observe read, by resource: the starting point of fix mode's read-modify-writes. */
+function knownPolicies(o) {
+    return Object.fromEntries([
+        ...Object.values(o.targets).map(t => [t.invokeResource, t.policy]),
+        [`projects/${o.project.id}`, o.projectPolicy]
+    ]);
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
@@ -49688,6 +49698,18 @@ function planJob(o, observed, s) {
         return { plan };
     }
     const t = o.target ? observed.targets[o.target] : undefined;
+    if (!t && s.jobs.kind === 'all' && c?.kind === 'other' && !o.targetError) {
+        // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
+        checks.push({
+            id: 'job.uri',
+            title: 'URI target',
+            severity: 'warning',
+            found: uri,
+            expected: 'a Cloud Functions or Cloud Run URL',
+            remedy: 'Not a Cloud Functions or Cloud Run target: its authentication is not checked and it is not test-run.'
+        });
+        return { plan };
+    }
     if (!t) {
         checks.push({
             id: 'job.uri',
@@ -49994,6 +50016,36 @@ function overallResult(jobs, error, mode, anyChange) {
     if (mode === 'fix' && anyChange)
         return 'fixed';
     return 'ok';
+}
+/** The changes that really landed: a member someone else added meanwhile is not ours. */
+function landedChanges(p, applied) {
+    return p.changes.filter(c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
+}
+/** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
+function changesOfJob(all, j) {
+    return all.filter(c => c.job === j.job ||
+        (c.kind === 'iam.invoker' && c.resource === j.invokeResource && c.after.member === `serviceAccount:${j.invoker}`) ||
+        (c.kind === 'iam.service_agent' && !!j.target));
+}
+/** Everything the report needs, from what each step produced (any of them may be missing after an error). */
+function buildOutcome(s, p, applied, attempts, error) {
+    // Verify reports what fix would change; fix reports only what it changed.
+    const changes = p ? (s.mode === 'fix' ? (applied ? landedChanges(p, applied) : []) : p.changes) : [];
+    const jobs = (p?.jobs ?? []).map(plan => {
+        const attempt = attempts.find(a => a.job === plan.job);
+        const own = changesOfJob(changes, plan);
+        const result = jobResult(s.mode, plan, own, attempt, !!applied);
+        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined };
+    });
+    return {
+        mode: s.mode,
+        result: overallResult(jobs, error, s.mode, changes.length > 0),
+        jobs,
+        changes,
+        error,
+        applied: !!applied,
+        expectedStatus: s.expectedStatus
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -55555,15 +55607,6 @@ async function phase(name, fn) {
         endGroup();
     }
 }
-/** The changes that really landed: a member someone else added meanwhile is not ours. */
-function landed(p, applied) {
-    return p.changes.filter(c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
-}
-function changesOfJob(all, j) {
-    return all.filter(c => c.job === j.job ||
-        (c.kind === 'iam.invoker' && c.resource === j.invokeResource && c.after.member === `serviceAccount:${j.invoker}`) ||
-        (c.kind === 'iam.service_agent' && !!j.target));
-}
 async function execute(s, g) {
     // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
     const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined;
@@ -55589,11 +55632,7 @@ async function execute(s, g) {
             const obs = observed;
             applied = await phase('Repair', async () => {
                 await preflight(g, plan, obs.project.id, probe);
-                const policies = Object.fromEntries([
-                    ...Object.values(obs.targets).map(t => [t.invokeResource, t.policy]),
-                    [`projects/${obs.project.id}`, obs.projectPolicy]
-                ]);
-                const a = await applyPlan(g, plan, policies);
+                const a = await applyPlan(g, plan, knownPolicies(obs));
                 info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`);
                 return a;
             });
@@ -55604,29 +55643,14 @@ async function execute(s, g) {
             attempts = await phase('Test run', () => testRun(g, runnable.map(j => ({
                 name: j.job,
                 lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-                retryWhilePropagating: !!applied && changesOfJob(landed(plan, applied), j).length > 0 && !hasBlocker(j)
+                retryWhilePropagating: !!applied && changesOfJob(landedChanges(plan, applied), j).length > 0 && !hasBlocker(j)
             })), { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt, log: m => info(m) }));
         }
     }
     catch (e) {
         error = main_message(e);
     }
-    const changes = p ? (s.mode === 'fix' ? (applied ? landed(p, applied) : []) : p.changes) : [];
-    const jobs = (p?.jobs ?? []).map(plan => {
-        const attempt = attempts.find(a => a.job === plan.job);
-        const own = changesOfJob(changes, plan);
-        const result = jobResult(s.mode, plan, own, attempt, !!applied);
-        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined };
-    });
-    return {
-        mode: s.mode,
-        result: overallResult(jobs, error, s.mode, changes.length > 0),
-        jobs,
-        changes,
-        error,
-        applied: !!applied,
-        expectedStatus: s.expectedStatus
-    };
+    return buildOutcome(s, p, applied, attempts, error);
 }
 async function run() {
     let s;

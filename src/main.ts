@@ -8,9 +8,9 @@ import { createTokenSource } from './auth'
 import { createClients, type GoogleClients } from './google/clients'
 import { readSettings, type Settings } from './inputs'
 import { lastSegment } from './names'
-import { observe, type Observed } from './observe'
-import { hasBlocker, plan as makePlan, type Change, type Plan } from './plan'
-import { explainFailure, jobResult, overallResult, type JobOutcome, type Outcome } from './report/outcome'
+import { knownPolicies, observe, type Observed } from './observe'
+import { hasBlocker, plan as makePlan, type Plan } from './plan'
+import { buildOutcome, changesOfJob, landedChanges, type Outcome } from './report/outcome'
 import { publish } from './report/publish'
 import { testRun, type AttemptResult } from './testrun'
 
@@ -23,22 +23,6 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   } finally {
     core.endGroup()
   }
-}
-
-/** The changes that really landed: a member someone else added meanwhile is not ours. */
-function landed(p: Plan, applied: Applied): Change[] {
-  return p.changes.filter(
-    c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes((c.after as { member: string }).member))
-  )
-}
-
-function changesOfJob(all: Change[], j: Plan['jobs'][number]): Change[] {
-  return all.filter(
-    c =>
-      c.job === j.job ||
-      (c.kind === 'iam.invoker' && c.resource === j.invokeResource && (c.after as { member: string }).member === `serviceAccount:${j.invoker}`) ||
-      (c.kind === 'iam.service_agent' && !!j.target)
-  )
 }
 
 export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
@@ -69,11 +53,7 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
       const obs = observed
       applied = await phase('Repair', async () => {
         await preflight(g, plan, obs.project.id, probe)
-        const policies = Object.fromEntries([
-          ...Object.values(obs.targets).map(t => [t.invokeResource, t.policy] as const),
-          [`projects/${obs.project.id}`, obs.projectPolicy] as const
-        ])
-        const a = await applyPlan(g, plan, policies)
+        const a = await applyPlan(g, plan, knownPolicies(obs))
         core.info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`)
         return a
       })
@@ -88,7 +68,7 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
           runnable.map(j => ({
             name: j.job,
             lastAttemptTime: observed!.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-            retryWhilePropagating: !!applied && changesOfJob(landed(plan, applied), j).length > 0 && !hasBlocker(j)
+            retryWhilePropagating: !!applied && changesOfJob(landedChanges(plan, applied), j).length > 0 && !hasBlocker(j)
           })),
           { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt, log: m => core.info(m) }
         )
@@ -98,22 +78,7 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
     error = message(e)
   }
 
-  const changes = p ? (s.mode === 'fix' ? (applied ? landed(p, applied) : []) : p.changes) : []
-  const jobs: JobOutcome[] = (p?.jobs ?? []).map(plan => {
-    const attempt = attempts.find(a => a.job === plan.job)
-    const own = changesOfJob(changes, plan)
-    const result = jobResult(s.mode, plan, own, attempt, !!applied)
-    return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined }
-  })
-  return {
-    mode: s.mode,
-    result: overallResult(jobs, error, s.mode, changes.length > 0),
-    jobs,
-    changes,
-    error,
-    applied: !!applied,
-    expectedStatus: s.expectedStatus
-  }
+  return buildOutcome(s, p, applied, attempts, error)
 }
 
 export async function run(): Promise<void> {

@@ -221,7 +221,10 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
   const targets: Record<string, TargetState> = {}
   let explicitTarget: string | undefined
   if (explicit) {
-    const t = await explicit
+    const t = await explicit.catch((e: unknown) => {
+      const hint = e instanceof ApiError && e.httpStatus === 404 ? ` Check the '${s.target!.kind}' and 'region' inputs (${s.target!.id} in ${s.region}).` : ''
+      throw new Error(`${message(e)}${hint}`)
+    })
     targets[t.invokeResource] = t
     explicitTarget = t.invokeResource
   }
@@ -263,4 +266,12 @@ export function uriTargets(uri: string, t: TargetState): boolean {
   if (c.kind === 'function') return !!t.functionUrl && c.functionUrl === t.functionUrl
   if (c.kind === 'run') return t.serviceUrls.some(u => originOf(u) === c.origin)
   return false
+}
+
+/** Every policy observe read, by resource: the starting point of fix mode's read-modify-writes. */
+export function knownPolicies(o: Observed): Record<string, Policy> {
+  return Object.fromEntries([
+    ...Object.values(o.targets).map(t => [t.invokeResource, t.policy] as const),
+    [`projects/${o.project.id}`, o.projectPolicy] as const
+  ])
 }

@@ -206,6 +206,18 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   }
 
   const t = o.target ? observed.targets[o.target] : undefined
+  if (!t && s.jobs.kind === 'all' && c?.kind === 'other' && !o.targetError) {
+    // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
+    checks.push({
+      id: 'job.uri',
+      title: 'URI target',
+      severity: 'warning',
+      found: uri,
+      expected: 'a Cloud Functions or Cloud Run URL',
+      remedy: 'Not a Cloud Functions or Cloud Run target: its authentication is not checked and it is not test-run.'
+    })
+    return { plan }
+  }
   if (!t) {
     checks.push({
       id: 'job.uri',

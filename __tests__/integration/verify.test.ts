@@ -1,6 +1,6 @@
 /** Verify mode, blockers and warnings: what the action reports without writing anything. */
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { binding, functionUrl, policy, sa } from '../../fake-gcp/scenario'
+import { binding, functionUrl, httpJob, policy, sa } from '../../fake-gcp/scenario'
 import { act, closeAll, fn, healthy, INVOKER, job, jobName, P, R, service, world, writes } from './world'
 
 afterAll(closeAll)
@@ -51,6 +51,30 @@ describe('verify mode', () => {
     const r = await act(healthy(), { mode: 'verify', function: 'legacy', region: R, test_run: 'false' })
     expect(r.jobs.map(j => j.job)).toEqual([jobName('legacy-job')])
     expect(r.outputs.result).toBe('ok')
+  })
+})
+
+describe('what an audit meets', () => {
+  it('a webhook outside Google Cloud in a location audit: a warning, not tested, the audit still passes', async () => {
+    const s = world(s => {
+      s.jobs!.push(
+        httpJob(P, R, 'slack-digest', 'https://hooks.example.com/digest', { oidc: { serviceAccountEmail: INVOKER, audience: 'https://hooks.example.com' } })
+      )
+    })
+    const r = await act(s, { mode: 'verify', job: '*', location: R })
+    expect(r.outputs.result).toBe('ok')
+    expect(r.jobs.find(j => j.job === jobName('slack-digest'))).toMatchObject({
+      http_status: null,
+      result: 'ok',
+      findings: [{ check: 'job.uri', severity: 'warning' }]
+    })
+    expect(r.fake.requests.some(q => q.path.endsWith('slack-digest:run'))).toBe(false)
+  })
+
+  it('a function that does not exist: failed, naming the inputs to check', async () => {
+    const r = await act(healthy(), { mode: 'verify', function: 'nightly-typo', region: R, test_run: 'false' })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.stdout).toMatch(/::error::.*404.*Check the 'function' and 'region' inputs \(nightly-typo in us-central1\)/)
   })
 })
 

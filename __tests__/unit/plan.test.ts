@@ -654,3 +654,24 @@ describe('blockers and warnings', () => {
     expect(p.changes.every(c => c.job === JOB('j2'))).toBe(true)
   })
 })
+
+describe('an audit of every job (job: *)', () => {
+  const external = job('hook', 'https://hooks.example.com/nightly', { oidc: { sa: SA, aud: 'https://hooks.example.com' } })
+
+  it('a job calling outside Google Cloud is a warning, not a failure, and gets no change', () => {
+    const p = plan(observed([{ name: external.name, job: external }], []), settings({ job: '*' }))
+    expect(p.jobs[0].checks.map(c => [c.id, c.severity, !!c.blocker])).toEqual([
+      ['job.type', 'ok', false],
+      ['job.state', 'ok', false],
+      ['job.uri', 'warning', false]
+    ])
+    expect(hasBlocker(p.jobs[0])).toBe(false)
+    expect(p.jobs[0].target).toBeUndefined()
+    expect(p.changes).toEqual([])
+  })
+
+  it('the same job named explicitly is a blocker: the user asked for it to be checked', () => {
+    const p = plan(observed([{ name: external.name, job: external }], []), settings({ job: 'hook' }))
+    expect(byId(p.jobs[0])['job.uri']).toMatchObject({ severity: 'error', blocker: true })
+  })
+})

@@ -1,6 +1,7 @@
 /** Per-job and overall results, by the contract's precedence: failed > drift > fixed > ok. */
-import type { Mode } from '../inputs'
-import { hasBlocker, hasDrift, type Change, type Check, type JobPlan } from '../plan'
+import type { Applied } from '../apply'
+import type { Mode, Settings } from '../inputs'
+import { hasBlocker, hasDrift, type Change, type Check, type JobPlan, type Plan } from '../plan'
 import type { AttemptResult } from '../testrun'
 
 export type Result = 'ok' | 'fixed' | 'drift' | 'failed'
@@ -61,4 +62,42 @@ export function overallResult(jobs: JobOutcome[], error: string | undefined, mod
   if (jobs.some(j => j.result === 'drift')) return 'drift'
   if (mode === 'fix' && anyChange) return 'fixed'
   return 'ok'
+}
+
+/** The changes that really landed: a member someone else added meanwhile is not ours. */
+export function landedChanges(p: Plan, applied: Applied): Change[] {
+  return p.changes.filter(
+    c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes((c.after as { member: string }).member))
+  )
+}
+
+/** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
+export function changesOfJob(all: Change[], j: JobPlan): Change[] {
+  return all.filter(
+    c =>
+      c.job === j.job ||
+      (c.kind === 'iam.invoker' && c.resource === j.invokeResource && (c.after as { member: string }).member === `serviceAccount:${j.invoker}`) ||
+      (c.kind === 'iam.service_agent' && !!j.target)
+  )
+}
+
+/** Everything the report needs, from what each step produced (any of them may be missing after an error). */
+export function buildOutcome(s: Settings, p: Plan | undefined, applied: Applied | undefined, attempts: AttemptResult[], error: string | undefined): Outcome {
+  // Verify reports what fix would change; fix reports only what it changed.
+  const changes = p ? (s.mode === 'fix' ? (applied ? landedChanges(p, applied) : []) : p.changes) : []
+  const jobs: JobOutcome[] = (p?.jobs ?? []).map(plan => {
+    const attempt = attempts.find(a => a.job === plan.job)
+    const own = changesOfJob(changes, plan)
+    const result = jobResult(s.mode, plan, own, attempt, !!applied)
+    return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined }
+  })
+  return {
+    mode: s.mode,
+    result: overallResult(jobs, error, s.mode, changes.length > 0),
+    jobs,
+    changes,
+    error,
+    applied: !!applied,
+    expectedStatus: s.expectedStatus
+  }
 }
