@@ -45,7 +45,8 @@ export function lineChart(o: { title: string; subtitle?: string; xLabel: string;
     out.push(`<text x="${m.l - 8}" y="${Y(y) + 4}" text-anchor="end" fill="#59636e">${fmt(y)}</text>`)
   }
   const xTicks = [...new Set(xs)].sort((a, b) => a - b)
-  for (const x of [0, ...xTicks]) out.push(`<text x="${X(x)}" y="${m.t + ph + 18}" text-anchor="middle" fill="#59636e">${fmt(x)}</text>`)
+  // No tick label at 0: it would overlap the first data tick on a linear axis.
+  for (const x of xTicks) out.push(`<text x="${X(x)}" y="${m.t + ph + 18}" text-anchor="middle" fill="#59636e">${fmt(x)}</text>`)
   out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${m.t + ph}" y2="${m.t + ph}" stroke="#59636e"/>`)
   out.push(`<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${m.t + ph}" stroke="#59636e"/>`)
   out.push(`<text x="${m.l + pw / 2}" y="${H - 12}" text-anchor="middle" fill="#1f2328">${esc(o.xLabel)}</text>`)

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     join(flags.out, 'scale.svg'),
     lineChart({
       title: "job: '*' over 50 targets: wall time vs jobs",
-      subtitle: `${flags.latency} ms per call, ≤ 16 calls in flight; medians not taken (one run per point)`,
+      subtitle: `${flags.latency} ms per call, ≤ 16 calls in flight; one run per point; 500-job test runs wait on Scheduler's write quota`,
       xLabel: 'jobs',
       yLabel: 'seconds',
       series: [
