@@ -8,6 +8,16 @@ export interface Series {
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
+/** The opening of every chart: the svg element, a white ground, the title and subtitle at x. */
+function header(W: number, H: number, x: number, title: string, subtitle?: string): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${x}" y="24" font-size="16" font-weight="600" fill="#1f2328">${esc(title)}</text>`,
+    ...(subtitle ? [`<text x="${x}" y="42" fill="#59636e">${esc(subtitle)}</text>`] : [])
+  ]
+}
+
 /** A "nice" axis maximum and step: 1, 2 or 5 × 10^k. */
 function niceStep(max: number, ticks = 5): { top: number; step: number } {
   const raw = Math.max(max, 1e-9) / ticks
@@ -34,12 +44,7 @@ export function lineChart(o: { title: string; subtitle?: string; xLabel: string;
   const X = (x: number): number => m.l + (x / xMax) * pw
   const Y = (y: number): number => m.t + ph - (y / yMax) * ph
   const out: string[] = []
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`
-  )
-  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`)
-  out.push(`<text x="${m.l}" y="24" font-size="16" font-weight="600" fill="#1f2328">${esc(o.title)}</text>`)
-  if (o.subtitle) out.push(`<text x="${m.l}" y="42" fill="#59636e">${esc(o.subtitle)}</text>`)
+  out.push(...header(W, H, m.l, o.title, o.subtitle))
   for (let y = 0; y <= yMax + 1e-9; y += yStep) {
     out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${Y(y)}" y2="${Y(y)}" stroke="#d1d9e0" stroke-width="1"/>`)
     out.push(`<text x="${m.l - 8}" y="${Y(y) + 4}" text-anchor="end" fill="#59636e">${fmt(y)}</text>`)
@@ -81,12 +86,7 @@ export function barChart(o: {
   const pw = W - m.l - m.r
   const max = Math.max(...o.bars.map(b => b.value))
   const out: string[] = []
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`
-  )
-  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`)
-  out.push(`<text x="16" y="24" font-size="16" font-weight="600" fill="#1f2328">${esc(o.title)}</text>`)
-  if (o.subtitle) out.push(`<text x="16" y="42" fill="#59636e">${esc(o.subtitle)}</text>`)
+  out.push(...header(W, H, 16, o.title, o.subtitle))
   o.bars.forEach((b, i) => {
     const y = m.t + i * rowH
     const w = max ? (b.value / max) * pw : 0
