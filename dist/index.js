@@ -49070,6 +49070,8 @@ const WIF_PROVIDER = /^projects\/(\d+)\/locations\/global\/workloadIdentityPools
 const isProjectId = (s) => PROJECT_ID.test(s);
 const isRegion = (s) => REGION.test(s);
 const isEmail = (s) => EMAIL.test(s);
+/** Scheduler signs OIDC tokens only as service accounts, and IAM impersonates only them. */
+const isServiceAccountEmail = (s) => EMAIL.test(s) && /\.gserviceaccount\.com$/.test(s);
 const isWifProvider = (s) => WIF_PROVIDER.test(s);
 /** Thrown for a name that has the wrong shape; `what` names the thing (the input) it came from. */
 class NameError extends Error {
@@ -49278,8 +49280,8 @@ function readSettings(getInput, env = process.env) {
         nameInput('workload_identity_provider', provider, parseWifProvider);
     if (provider && !serviceAccount)
         throw new InputError("Invalid 'service_account' \"\": required with 'workload_identity_provider' (the account to impersonate).");
-    if (serviceAccount && !isEmail(serviceAccount))
-        throw bad('service_account', serviceAccount, 'expected a service account email.');
+    if (serviceAccount && !isServiceAccountEmail(serviceAccount))
+        throw bad('service_account', serviceAccount, 'expected a service account email (NAME@PROJECT.iam.gserviceaccount.com).');
     const envProject = [env.GOOGLE_CLOUD_PROJECT, env.CLOUDSDK_CORE_PROJECT, env.GCLOUD_PROJECT].find(p => p && p.trim());
     const project = projectInput || namedProject || envProject?.trim() || projectOfServiceAccount(serviceAccount ?? '') || credentialsProject(env);
     if (!project) {
@@ -49313,8 +49315,8 @@ function readSettings(getInput, env = process.env) {
         throw bad('region', regionInput, `the ${target.kind} full name is in ${targetRef.region}.`);
     }
     const invoker = get('invoker_service_account') || undefined;
-    if (invoker && !isEmail(invoker))
-        throw bad('invoker_service_account', invoker, 'expected a service account email.');
+    if (invoker && !isServiceAccountEmail(invoker))
+        throw bad('invoker_service_account', invoker, 'expected a service account email (NAME@PROJECT.iam.gserviceaccount.com).');
     const audience = get('audience') || undefined;
     if (audience)
         nameInput('audience', audience, v => parseHttpsUrl(v, 'audience'));
@@ -50048,6 +50050,8 @@ function buildOutcome(s, p, applied, attempts, error) {
     };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -55054,6 +55058,7 @@ function getOctokit(token, options, ...additionalPlugins) {
  */
 
 
+
 const PR_EVENTS = ['pull_request', 'pull_request_target'];
 /** GitHub rejects comment bodies over 65536 characters. */
 const MAX_BODY = 65536;
@@ -55062,8 +55067,16 @@ const MAX_BODY = 65536;
  * or job name can neither close the HTML comment (`-->`) nor make two pairs look alike
  * (`a:b` + `c` against `a` + `b:c`).
  */
-function stickyMarker(workflow, job) {
-    return `<!-- scheduler-oidc-doctor:${encodeURIComponent(workflow)}:${encodeURIComponent(job)} -->`;
+function stickyMarker(workflow, job, scope) {
+    const tail = scope ? `:${(0,external_node_crypto_.createHash)('sha256').update(scope).digest('hex').slice(0, 12)}` : '';
+    return `<!-- scheduler-oidc-doctor:${encodeURIComponent(workflow)}:${encodeURIComponent(job)}${tail} -->`;
+}
+/**
+ * What one use of the action checks: matrix legs share a job id, and one job may use the action
+ * twice, so the marker also carries a short hash of the project, location and selection.
+ */
+function commentScope(s) {
+    return [s.project, s.location, s.target ? `${s.target.kind}:${s.target.id}` : '', s.jobs.kind, ...(s.jobs.ids ?? [])].join('/');
 }
 /**
  * Decides from the runner's environment whether this run comments on a pull request.
@@ -55095,7 +55108,7 @@ function commentTarget(s, env = process.env) {
     const pr = { owner: typeof owner === 'string' ? owner : envOwner, repo: typeof name === 'string' ? name : envRepo, number };
     if (!pr.owner || !pr.repo)
         return skip('neither the event payload nor GITHUB_REPOSITORY names the repository.');
-    return { comment: true, pr, token: s.githubToken, marker: stickyMarker(env.GITHUB_WORKFLOW ?? '', env.GITHUB_JOB ?? '') };
+    return { comment: true, pr, token: s.githubToken, marker: stickyMarker(env.GITHUB_WORKFLOW ?? '', env.GITHUB_JOB ?? '', s.scope) };
 }
 /** The comment's text: the marker first (hidden), then the report, cut to fit GitHub's limit. */
 function commentBody(marker, markdown) {
@@ -55567,7 +55580,7 @@ async function publish(o, settings) {
     return md;
 }
 async function publishComment(md, settings) {
-    const target = commentTarget(settings);
+    const target = commentTarget({ comment: settings.comment, githubToken: settings.githubToken, scope: commentScope(settings) });
     if (!target.comment) {
         if (target.warning)
             warning(target.warning);

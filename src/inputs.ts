@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import {
   NameError,
-  isEmail,
+  isServiceAccountEmail,
   isProjectId,
   isRegion,
   parseFunctionRef,
@@ -136,7 +136,8 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   if (provider) nameInput('workload_identity_provider', provider, parseWifProvider)
   if (provider && !serviceAccount)
     throw new InputError("Invalid 'service_account' \"\": required with 'workload_identity_provider' (the account to impersonate).")
-  if (serviceAccount && !isEmail(serviceAccount)) throw bad('service_account', serviceAccount, 'expected a service account email.')
+  if (serviceAccount && !isServiceAccountEmail(serviceAccount))
+    throw bad('service_account', serviceAccount, 'expected a service account email (NAME@PROJECT.iam.gserviceaccount.com).')
 
   const envProject = [env.GOOGLE_CLOUD_PROJECT, env.CLOUDSDK_CORE_PROJECT, env.GCLOUD_PROJECT].find(p => p && p.trim())
   const project = projectInput || namedProject || envProject?.trim() || projectOfServiceAccount(serviceAccount ?? '') || credentialsProject(env)
@@ -170,7 +171,8 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   }
 
   const invoker = get('invoker_service_account') || undefined
-  if (invoker && !isEmail(invoker)) throw bad('invoker_service_account', invoker, 'expected a service account email.')
+  if (invoker && !isServiceAccountEmail(invoker))
+    throw bad('invoker_service_account', invoker, 'expected a service account email (NAME@PROJECT.iam.gserviceaccount.com).')
   const audience = get('audience') || undefined
   if (audience) nameInput('audience', audience, v => parseHttpsUrl(v, 'audience'))
 

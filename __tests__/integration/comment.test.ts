@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { start, type FakeGithub } from '../../fake-github/server'
-import { stickyMarker } from '../../src/report/comment'
-import { act, closeAll, healthy, job, R, world } from './world'
+import { commentScope, stickyMarker } from '../../src/report/comment'
+import { act, closeAll, healthy, job, P, R, world } from './world'
 
 const TOKEN = 'ghs_pr_comment_token'
 const PR = 7
@@ -59,7 +59,7 @@ const writesTo = (gh: FakeGithub) => gh.requests.filter(r => r.method !== 'GET')
 describe('sticky PR comment', () => {
   it('created once, then edited in place on the next run; an unrelated comment is untouched', async () => {
     const gh = await github({ comments: [{ repo: 'acme/jobs', issue: PR, body: 'Please also check the staging job.', user: 'octocat' }] })
-    const marker = stickyMarker('CI', 'check')
+    const marker = stickyMarker('CI', 'check', commentScope({ project: P, location: R, jobs: { kind: 'named', ids: ['legacy-job'] } }))
 
     const first = await act(healthy(), inputs(), prEnv(gh))
     expect(first.outputs.result).toBe('ok')
@@ -97,9 +97,20 @@ describe('sticky PR comment', () => {
     await act(drifted(), inputs(), prEnv(gh, { GITHUB_WORKFLOW: 'Nightly' }))
     const bodies = gh.commentsOn('acme/jobs', PR).map(c => c.body)
     expect(bodies.length).toBe(3)
-    expect(bodies[0]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check -->\n[\s\S]*\*\*ok\*\*/)
-    expect(bodies[1]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check-staging -->\n[\s\S]*\*\*drift\*\*/)
-    expect(bodies[2]).toMatch(/^<!-- scheduler-oidc-doctor:Nightly:check -->\n[\s\S]*\*\*drift\*\*/)
+    expect(bodies[0]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check:[0-9a-f]{12} -->\n[\s\S]*\*\*ok\*\*/)
+    expect(bodies[1]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check-staging:[0-9a-f]{12} -->\n[\s\S]*\*\*drift\*\*/)
+    expect(bodies[2]).toMatch(/^<!-- scheduler-oidc-doctor:Nightly:check:[0-9a-f]{12} -->\n[\s\S]*\*\*drift\*\*/)
+  })
+
+  it('matrix legs (same workflow and job id, another location or job) keep their own comments', async () => {
+    const gh = await github()
+    await act(healthy(), inputs(), prEnv(gh))
+    await act(healthy(), inputs({ job: 'api-job' }), prEnv(gh))
+    await act(healthy(), inputs(), prEnv(gh))
+    const bodies = gh.commentsOn('acme/jobs', PR).map(c => c.body)
+    expect(bodies.length).toBe(2)
+    expect(bodies[0]).toContain('legacy-job')
+    expect(bodies[1]).toContain('api-job')
   })
 
   it("a fork's read-only token: the checks decide the step, the log has one line why there is no comment", async () => {

@@ -224,6 +224,13 @@ describe('readSettings bad input: one line naming the input', () => {
     ['invoker_service_account not an email', { ...BASE, invoker_service_account: 'not-an-email' }, ['invoker_service_account'], /"not-an-email"/],
     ['invoker_service_account without a domain', { ...BASE, invoker_service_account: 'sa@localhost' }, ['invoker_service_account']],
     [
+      'invoker_service_account that is a user, not a service account',
+      { ...BASE, invoker_service_account: 'alice@example.com' },
+      ['invoker_service_account'],
+      /service account email/
+    ],
+    ['service_account that is a user', { ...BASE, service_account: 'alice@example.com' }, ['service_account'], /service account email/],
+    [
       'invoker_service_account list',
       { ...BASE, invoker_service_account: 'a@x.iam.gserviceaccount.com,b@x.iam.gserviceaccount.com' },
       ['invoker_service_account']

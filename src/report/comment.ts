@@ -3,6 +3,7 @@
  * edited in place on every run. It is best-effort: the step's own success or failure is the
  * status check, so nothing here throws at the caller; every refusal becomes one line to log.
  */
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getOctokit } from '@actions/github'
 
@@ -33,8 +34,17 @@ export const MAX_BODY = 65536
  * or job name can neither close the HTML comment (`-->`) nor make two pairs look alike
  * (`a:b` + `c` against `a` + `b:c`).
  */
-export function stickyMarker(workflow: string, job: string): string {
-  return `<!-- scheduler-oidc-doctor:${encodeURIComponent(workflow)}:${encodeURIComponent(job)} -->`
+export function stickyMarker(workflow: string, job: string, scope?: string): string {
+  const tail = scope ? `:${createHash('sha256').update(scope).digest('hex').slice(0, 12)}` : ''
+  return `<!-- scheduler-oidc-doctor:${encodeURIComponent(workflow)}:${encodeURIComponent(job)}${tail} -->`
+}
+
+/**
+ * What one use of the action checks: matrix legs share a job id, and one job may use the action
+ * twice, so the marker also carries a short hash of the project, location and selection.
+ */
+export function commentScope(s: { project: string; location: string; jobs: { kind: string; ids?: string[] }; target?: { kind: string; id: string } }): string {
+  return [s.project, s.location, s.target ? `${s.target.kind}:${s.target.id}` : '', s.jobs.kind, ...(s.jobs.ids ?? [])].join('/')
 }
 
 /**
@@ -43,7 +53,7 @@ export function stickyMarker(workflow: string, job: string): string {
  * true, so a warning on every push would be noise); a pull request that cannot be commented
  * on gets a warning that names the fix.
  */
-export function commentTarget(s: { comment: boolean; githubToken?: string }, env: NodeJS.ProcessEnv = process.env): CommentTarget {
+export function commentTarget(s: { comment: boolean; githubToken?: string; scope?: string }, env: NodeJS.ProcessEnv = process.env): CommentTarget {
   const event = env.GITHUB_EVENT_NAME ?? ''
   if (!s.comment || !PR_EVENTS.includes(event)) return { comment: false }
   const skip = (why: string): CommentTarget => ({ comment: false, warning: `No PR comment: ${why}` })
@@ -64,7 +74,7 @@ export function commentTarget(s: { comment: boolean; githubToken?: string }, env
   const [envOwner, envRepo] = (env.GITHUB_REPOSITORY ?? '').split('/')
   const pr = { owner: typeof owner === 'string' ? owner : envOwner, repo: typeof name === 'string' ? name : envRepo, number }
   if (!pr.owner || !pr.repo) return skip('neither the event payload nor GITHUB_REPOSITORY names the repository.')
-  return { comment: true, pr, token: s.githubToken, marker: stickyMarker(env.GITHUB_WORKFLOW ?? '', env.GITHUB_JOB ?? '') }
+  return { comment: true, pr, token: s.githubToken, marker: stickyMarker(env.GITHUB_WORKFLOW ?? '', env.GITHUB_JOB ?? '', s.scope) }
 }
 
 /** The comment's text: the marker first (hidden), then the report, cut to fit GitHub's limit. */

@@ -1,6 +1,7 @@
 /** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
 import * as core from '@actions/core'
-import { commentTarget, postStickyComment } from './comment'
+import type { Settings } from '../inputs'
+import { commentScope, commentTarget, postStickyComment } from './comment'
 import { renderMarkdown } from './markdown'
 import { lastSegment } from '../names'
 import type { Outcome } from './outcome'
@@ -38,7 +39,7 @@ export function outputs(o: Outcome): Record<string, string> {
  * Publishes the outcome; with `settings`, also upserts the sticky PR comment (same markdown as
  * the summary). The comment is best-effort: a refusal is a warning, never a failed step.
  */
-export async function publish(o: Outcome, settings?: { comment: boolean; githubToken?: string }): Promise<string> {
+export async function publish(o: Outcome, settings?: Settings): Promise<string> {
   for (const [k, v] of Object.entries(outputs(o))) core.setOutput(k, v)
   for (const j of o.jobs) {
     const id = lastSegment(j.plan.job)
@@ -63,8 +64,8 @@ export async function publish(o: Outcome, settings?: { comment: boolean; githubT
   return md
 }
 
-async function publishComment(md: string, settings: { comment: boolean; githubToken?: string }): Promise<void> {
-  const target = commentTarget(settings)
+async function publishComment(md: string, settings: Settings): Promise<void> {
+  const target = commentTarget({ comment: settings.comment, githubToken: settings.githubToken, scope: commentScope(settings) })
   if (!target.comment) {
     if (target.warning) core.warning(target.warning)
     return
