@@ -48484,20 +48484,23 @@ class Semaphore {
         this.max = max;
     }
     async run(fn) {
+        // A finishing call hands its slot straight to the next waiter, so no newcomer can slip in between.
         if (this.active >= this.max)
             await new Promise(r => this.waiting.push(r));
-        this.active++;
+        else
+            this.active++;
         try {
             return await fn();
         }
         finally {
-            this.active--;
-            this.waiting.shift()?.();
+            const next = this.waiting.shift();
+            if (next)
+                next();
+            else
+                this.active--;
         }
     }
 }
-/** Runs `fn` over items with the results in input order. */
-const mapAll = (items, fn) => Promise.all(items.map((item, i) => fn(item, i)));
 /**
  * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
  * run) under a per-minute API quota instead of tripping it and retrying.
@@ -48555,6 +48558,8 @@ async function withContext(what, call) {
         throw e instanceof ApiError ? e.withContext(what) : e;
     }
 }
+/** Calls in flight at once, across every API: a project-wide audit never bursts past it. */
+const MAX_IN_FLIGHT = 16;
 const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30000 };
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 /** Full jitter: a random delay in [0, min(max, base·2^n)], so parallel callers spread out. */
@@ -48569,7 +48574,7 @@ class GoogleHttp {
     debug;
     retry;
     inFlight;
-    constructor(root, token, debug = () => { }, retry = DEFAULT_RETRY, inFlight = new Semaphore(16)) {
+    constructor(root, token, debug = () => { }, retry = DEFAULT_RETRY, inFlight = new Semaphore(MAX_IN_FLIGHT)) {
         this.root = root;
         this.token = token;
         this.debug = debug;
@@ -48709,10 +48714,7 @@ class PermissionProbe {
         let p = this.memo.get(key);
         if (!p) {
             const perms = WRITE_PERMISSIONS[scope];
-            p =
-                scope === 'serviceAccount'
-                    ? this.g.iam.testServiceAccountPermissions(resource, perms)
-                    : iamFor(this.g, scope === 'gen1' ? 'gen1' : scope === 'run' ? 'run' : 'project').testIamPermissions(resource, perms);
+            p = scope === 'serviceAccount' ? this.g.iam.testServiceAccountPermissions(resource, perms) : iamFor(this.g, scope).testIamPermissions(resource, perms);
             // A speculative test nobody awaits must not become an unhandled rejection.
             p.catch(() => undefined);
             this.memo.set(key, p);
@@ -48729,9 +48731,9 @@ async function preflight(g, p, project, probe = new PermissionProbe(g)) {
     ];
     if (projectPerms.length)
         needs.push({ scope: 'project', resource: `projects/${project}`, label: `projects/${project}`, permissions: projectPerms });
-    for (const gr of p.grants.filter(x => x.api !== 'project')) {
-        const scope = gr.api === 'gen1' ? 'gen1' : 'run';
-        needs.push({ scope, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[scope] });
+    for (const gr of p.grants) {
+        if (gr.api !== 'project')
+            needs.push({ scope: gr.api, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[gr.api] });
     }
     // Setting a job's token account requires acting as that account.
     for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
@@ -49038,7 +49040,6 @@ class SchedulerClient {
 
 
 
-const MAX_IN_FLIGHT = 16;
 function createClients(token, universe, debug, env = process.env, retry) {
     // One bound on calls in flight across every API, so a project-wide audit never bursts.
     const inFlight = new Semaphore(MAX_IN_FLIGHT);
@@ -49069,10 +49070,8 @@ const EMAIL = /^[^@\s,]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const WIF_PROVIDER = /^projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([a-z0-9-]{4,32})\/providers\/([a-z0-9-]{4,32})$/;
 const isProjectId = (s) => PROJECT_ID.test(s);
 const isRegion = (s) => REGION.test(s);
-const isEmail = (s) => EMAIL.test(s);
 /** Scheduler signs OIDC tokens only as service accounts, and IAM impersonates only them. */
 const isServiceAccountEmail = (s) => EMAIL.test(s) && /\.gserviceaccount\.com$/.test(s);
-const isWifProvider = (s) => WIF_PROVIDER.test(s);
 /** Thrown for a name that has the wrong shape; `what` names the thing (the input) it came from. */
 class NameError extends Error {
 }
@@ -49975,6 +49974,8 @@ const hasDrift = (j) => j.checks.some(c => c.severity === 'error' && c.fixedBy);
 
 ;// CONCATENATED MODULE: ./src/report/outcome.ts
 
+/** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
+const wasRepaired = (o, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker;
 /** The check that best explains a failed attempt, for the report. */
 function explainFailure(plan, attempt, applied) {
     if (attempt.passed)
@@ -55123,8 +55124,8 @@ function commentBody(marker, markdown) {
  * comment is ever written: other people's comments and other jobs' markers are left alone. An
  * unchanged body is not rewritten.
  */
-async function upsertStickyComment(comments, marker, body) {
-    const full = body.includes(marker) ? body : commentBody(marker, body);
+async function upsertStickyComment(comments, marker, markdown) {
+    const full = commentBody(marker, markdown);
     // The oldest one wins, should a race between two runs ever have left two.
     const mine = (await comments.list()).find(c => c.body.includes(marker));
     if (!mine) {
@@ -55184,7 +55185,7 @@ function explainCommentError(e, pr) {
 /** Upserts the sticky comment; never throws. Returns what happened, or the line to warn with. */
 async function postStickyComment(target, markdown, comments = githubComments(target.token, target.pr)) {
     try {
-        return { done: await upsertStickyComment(comments, target.marker, commentBody(target.marker, markdown)) };
+        return { done: await upsertStickyComment(comments, target.marker, markdown) };
     }
     catch (e) {
         return { warning: explainCommentError(e, target.pr) };
@@ -55412,7 +55413,6 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
         previous = job.lastAttemptTime;
         result.latencyMs = Date.now() - started;
         result.rpcCode = job.status?.code || undefined;
-        result.message = job.status?.message;
         const entry = await watcher.wait(j.name, job.lastAttemptTime, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000)));
         if (entry?.httpRequest?.status) {
             result.httpStatus = entry.httpRequest.status;
@@ -55443,6 +55443,7 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
 /** The report as markdown: the job summary and the PR comment say the same thing. */
 
 
+
 const ICON = { ok: '✅', warning: '⚠️', error: '❌' };
 const RESULT_LINE = {
     ok: '✅ **ok**: every job is set up right.',
@@ -55458,7 +55459,8 @@ function action(c, o, j) {
         return 'cannot be fixed by the action';
     if (!c.fixedBy)
         return '—';
-    const done = j.changes.some(ch => ch.kind === c.fixedBy) || (c.fixedBy === 'iam.service_agent' && o.changes.some(ch => ch.kind === c.fixedBy));
+    // The job's own changes include the project's service agent grant (see changesOfJob).
+    const done = j.changes.some(ch => ch.kind === c.fixedBy);
     if (o.mode === 'fix')
         return o.applied && done ? `fixed (${c.fixedBy})` : o.applied ? 'already in place' : 'not fixed (nothing written)';
     return `mode: fix would repair (${c.fixedBy})`;
@@ -55499,7 +55501,8 @@ function renderMarkdown(o) {
         for (const c of j.plan.checks)
             out.push(`| ${ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
         out.push('', testLine(j, o.expectedStatus));
-        const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy);
+        // What the action repaired needs no hand fix; what it cannot repair does.
+        const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, c));
         if (remedies.length) {
             out.push('', '<details><summary>How to fix by hand</summary>', '');
             for (const c of remedies)
@@ -55517,6 +55520,7 @@ function renderMarkdown(o) {
 
 ;// CONCATENATED MODULE: ./src/report/publish.ts
 /** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
+
 
 
 
@@ -55564,7 +55568,7 @@ async function publish(o, settings) {
             // In fix mode a repaired check is no longer an error: say it as a notice.
             if (c.severity === 'warning')
                 warning(text, props);
-            else if (o.mode === 'fix' && o.applied && c.fixedBy && !c.blocker)
+            else if (wasRepaired(o, c))
                 notice(`${text} (fixed)`, props);
             else
                 error(text, props);

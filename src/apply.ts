@@ -36,8 +36,8 @@ function iamFor(g: GoogleClients, api: IamGrant['api']): IamResource {
   return api === 'gen1' ? g.functions.gen1Iam : api === 'run' ? g.run.iam : g.projects.iam
 }
 
-/** The resources fix mode may write, by the permissions it tests on them. */
-export type WriteScope = 'project' | 'gen1' | 'run' | 'serviceAccount'
+/** The resources fix mode may write: the IAM policies of its grants, and the accounts jobs sign as. */
+export type WriteScope = IamGrant['api'] | 'serviceAccount'
 
 const WRITE_PERMISSIONS: Record<WriteScope, string[]> = {
   project: ['cloudscheduler.jobs.update', 'resourcemanager.projects.setIamPolicy'],
@@ -60,10 +60,7 @@ export class PermissionProbe {
     let p = this.memo.get(key)
     if (!p) {
       const perms = WRITE_PERMISSIONS[scope]
-      p =
-        scope === 'serviceAccount'
-          ? this.g.iam.testServiceAccountPermissions(resource, perms)
-          : iamFor(this.g, scope === 'gen1' ? 'gen1' : scope === 'run' ? 'run' : 'project').testIamPermissions(resource, perms)
+      p = scope === 'serviceAccount' ? this.g.iam.testServiceAccountPermissions(resource, perms) : iamFor(this.g, scope).testIamPermissions(resource, perms)
       // A speculative test nobody awaits must not become an unhandled rejection.
       p.catch(() => undefined)
       this.memo.set(key, p)
@@ -80,9 +77,8 @@ export async function preflight(g: GoogleClients, p: Plan, project: string, prob
     ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
   ]
   if (projectPerms.length) needs.push({ scope: 'project', resource: `projects/${project}`, label: `projects/${project}`, permissions: projectPerms })
-  for (const gr of p.grants.filter(x => x.api !== 'project')) {
-    const scope = gr.api === 'gen1' ? 'gen1' : 'run'
-    needs.push({ scope, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[scope] })
+  for (const gr of p.grants) {
+    if (gr.api !== 'project') needs.push({ scope: gr.api, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[gr.api] })
   }
   // Setting a job's token account requires acting as that account.
   for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {

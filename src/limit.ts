@@ -6,19 +6,18 @@ export class Semaphore {
   constructor(readonly max: number) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    // A finishing call hands its slot straight to the next waiter, so no newcomer can slip in between.
     if (this.active >= this.max) await new Promise<void>(r => this.waiting.push(r))
-    this.active++
+    else this.active++
     try {
       return await fn()
     } finally {
-      this.active--
-      this.waiting.shift()?.()
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
     }
   }
 }
-
-/** Runs `fn` over items with the results in input order. */
-export const mapAll = <T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> => Promise.all(items.map((item, i) => fn(item, i)))
 
 /**
  * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test

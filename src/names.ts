@@ -25,10 +25,8 @@ const WIF_PROVIDER = /^projects\/(\d+)\/locations\/global\/workloadIdentityPools
 
 export const isProjectId = (s: string): boolean => PROJECT_ID.test(s)
 export const isRegion = (s: string): boolean => REGION.test(s)
-export const isEmail = (s: string): boolean => EMAIL.test(s)
 /** Scheduler signs OIDC tokens only as service accounts, and IAM impersonates only them. */
 export const isServiceAccountEmail = (s: string): boolean => EMAIL.test(s) && /\.gserviceaccount\.com$/.test(s)
-export const isWifProvider = (s: string): boolean => WIF_PROVIDER.test(s)
 
 /** Thrown for a name that has the wrong shape; `what` names the thing (the input) it came from. */
 export class NameError extends Error {}

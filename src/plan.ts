@@ -39,13 +39,15 @@ export interface Check {
 
 export type ChangeKind = 'job.oidc' | 'iam.invoker' | 'iam.service_agent'
 
-export interface Change {
-  job: string
-  resource: string
-  kind: ChangeKind
-  before: unknown
-  after: unknown
+export interface OidcSettings {
+  serviceAccountEmail: string | null
+  audience: string | null
 }
+
+/** One entry of the `changes` output (contract: `{job, resource, kind, before, after}`). */
+export type Change =
+  | { job: string; resource: string; kind: 'job.oidc'; before: OidcSettings | null; after: { serviceAccountEmail: string; audience: string } }
+  | { job: string; resource: string; kind: 'iam.invoker' | 'iam.service_agent'; before: null; after: { role: string; member: string } }
 
 export interface JobPatch {
   job: string

@@ -15,7 +15,6 @@ export interface AttemptResult {
   inferred: boolean
   /** The job's google.rpc code for the attempt, when it failed. */
   rpcCode?: number
-  message?: string
   /** Scheduler's debugInfo from the log (e.g. URL_ERROR-ERROR_AUTHENTICATION). */
   debugInfo?: string
   /** From `jobs.run` to the attempt being seen on the job. */
@@ -307,7 +306,6 @@ async function runOne(
     previous = job.lastAttemptTime
     result.latencyMs = Date.now() - started
     result.rpcCode = job.status?.code || undefined
-    result.message = job.status?.message
 
     const entry = await watcher.wait(j.name, job.lastAttemptTime, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000)))
     if (entry?.httpRequest?.status) {

@@ -1,18 +1,20 @@
 import { describe, expect, it } from '@jest/globals'
-import { mapAll, RateLimit, Semaphore } from '../../src/limit'
+import { RateLimit, Semaphore } from '../../src/limit'
 
 describe('Semaphore', () => {
   it('never lets more than max run at once, and runs them all', async () => {
     const sem = new Semaphore(3)
     let active = 0
     let peak = 0
-    const results = await mapAll([...Array(20).keys()], i =>
-      sem.run(async () => {
-        peak = Math.max(peak, ++active)
-        await new Promise(r => setTimeout(r, 2))
-        active--
-        return i * 2
-      })
+    const results = await Promise.all(
+      [...Array(20).keys()].map(i =>
+        sem.run(async () => {
+          peak = Math.max(peak, ++active)
+          await new Promise(r => setTimeout(r, 2))
+          active--
+          return i * 2
+        })
+      )
     )
     expect(peak).toBe(3)
     expect(results).toEqual([...Array(20).keys()].map(i => i * 2))

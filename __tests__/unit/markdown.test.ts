@@ -170,6 +170,12 @@ describe('renderMarkdown', () => {
     expect(md).toContain(`- **Job state**: ${paused.remedy}`)
   })
 
+  it('after a repair, the hand fixes list only what the action could not repair', () => {
+    const md = renderMarkdown(outcome([jo(plan('j1', audienceDrift, paused), 'fixed', attempt(), [change])], { mode: 'fix', applied: true, result: 'fixed' }))
+    expect(md).toContain(`- **Job state**: ${paused.remedy}`)
+    expect(md).not.toContain(`- **OIDC audience**:`)
+  })
+
   it.each<[Result, string | undefined, RegExp]>([
     ['ok', undefined, /\*\*ok\*\*/],
     ['fixed', undefined, /\*\*fixed\*\*/],

@@ -1,14 +1,12 @@
 import { apiRoot } from './endpoints'
 import { Semaphore } from '../limit'
-import { DEFAULT_RETRY, GoogleHttp, type Debug, type RetryPolicy, type TokenSource } from './http'
+import { DEFAULT_RETRY, GoogleHttp, MAX_IN_FLIGHT, type Debug, type RetryPolicy, type TokenSource } from './http'
 import { FunctionsClient } from './functions'
 import { IamClient } from './iam'
 import { LoggingClient } from './logging'
 import { ProjectsClient } from './projects'
 import { RunClient } from './run'
 import { SchedulerClient } from './scheduler'
-
-export const MAX_IN_FLIGHT = 16
 
 /** Every Google API the action talks to, each behind its thin client. */
 export interface GoogleClients {

@@ -31,6 +31,9 @@ export async function withContext<T>(what: string, call: () => Promise<T>): Prom
   }
 }
 
+/** Calls in flight at once, across every API: a project-wide audit never bursts past it. */
+export const MAX_IN_FLIGHT = 16
+
 export interface RetryPolicy {
   attempts: number
   baseDelayMs: number
@@ -72,7 +75,7 @@ export class GoogleHttp {
     private readonly token: TokenSource,
     private readonly debug: Debug = () => {},
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-    private readonly inFlight: Semaphore = new Semaphore(16)
+    private readonly inFlight: Semaphore = new Semaphore(MAX_IN_FLIGHT)
   ) {}
 
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {

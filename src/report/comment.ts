@@ -90,8 +90,8 @@ export function commentBody(marker: string, markdown: string): string {
  * comment is ever written: other people's comments and other jobs' markers are left alone. An
  * unchanged body is not rewritten.
  */
-export async function upsertStickyComment(comments: PullRequestComments, marker: string, body: string): Promise<'created' | 'updated' | 'unchanged'> {
-  const full = body.includes(marker) ? body : commentBody(marker, body)
+export async function upsertStickyComment(comments: PullRequestComments, marker: string, markdown: string): Promise<'created' | 'updated' | 'unchanged'> {
+  const full = commentBody(marker, markdown)
   // The oldest one wins, should a race between two runs ever have left two.
   const mine = (await comments.list()).find(c => c.body.includes(marker))
   if (!mine) {
@@ -155,7 +155,7 @@ export async function postStickyComment(
   comments: PullRequestComments = githubComments(target.token, target.pr)
 ): Promise<{ done: 'created' | 'updated' | 'unchanged' } | { warning: string }> {
   try {
-    return { done: await upsertStickyComment(comments, target.marker, commentBody(target.marker, markdown)) }
+    return { done: await upsertStickyComment(comments, target.marker, markdown) }
   } catch (e) {
     return { warning: explainCommentError(e, target.pr) }
   }

@@ -1,7 +1,7 @@
 /** The report as markdown: the job summary and the PR comment say the same thing. */
 import { lastSegment } from '../names'
 import type { Check } from '../plan'
-import type { JobOutcome, Outcome } from './outcome'
+import { wasRepaired, type JobOutcome, type Outcome } from './outcome'
 import { rpcName } from '../testrun'
 
 const ICON: Record<string, string> = { ok: '✅', warning: '⚠️', error: '❌' }
@@ -18,7 +18,8 @@ function action(c: Check, o: Outcome, j: JobOutcome): string {
   if (c.severity === 'ok') return '—'
   if (c.blocker) return 'cannot be fixed by the action'
   if (!c.fixedBy) return '—'
-  const done = j.changes.some(ch => ch.kind === c.fixedBy) || (c.fixedBy === 'iam.service_agent' && o.changes.some(ch => ch.kind === c.fixedBy))
+  // The job's own changes include the project's service agent grant (see changesOfJob).
+  const done = j.changes.some(ch => ch.kind === c.fixedBy)
   if (o.mode === 'fix') return o.applied && done ? `fixed (${c.fixedBy})` : o.applied ? 'already in place' : 'not fixed (nothing written)'
   return `mode: fix would repair (${c.fixedBy})`
 }
@@ -52,7 +53,8 @@ export function renderMarkdown(o: Outcome): string {
     out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|')
     for (const c of j.plan.checks) out.push(`| ${ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`)
     out.push('', testLine(j, o.expectedStatus))
-    const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy)
+    // What the action repaired needs no hand fix; what it cannot repair does.
+    const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, c))
     if (remedies.length) {
       out.push('', '<details><summary>How to fix by hand</summary>', '')
       for (const c of remedies) out.push(`- **${c.title}**: ${c.remedy}`)

@@ -26,6 +26,9 @@ export interface Outcome {
   expectedStatus: number
 }
 
+/** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
+export const wasRepaired = (o: Pick<Outcome, 'mode' | 'applied'>, c: Check): boolean => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker
+
 /** The check that best explains a failed attempt, for the report. */
 export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
   if (attempt.passed) return undefined
@@ -66,9 +69,7 @@ export function overallResult(jobs: JobOutcome[], error: string | undefined, mod
 
 /** The changes that really landed: a member someone else added meanwhile is not ours. */
 export function landedChanges(p: Plan, applied: Applied): Change[] {
-  return p.changes.filter(
-    c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes((c.after as { member: string }).member))
-  )
+  return p.changes.filter(c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)))
 }
 
 /** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
@@ -76,7 +77,7 @@ export function changesOfJob(all: Change[], j: JobPlan): Change[] {
   return all.filter(
     c =>
       c.job === j.job ||
-      (c.kind === 'iam.invoker' && c.resource === j.invokeResource && (c.after as { member: string }).member === `serviceAccount:${j.invoker}`) ||
+      (c.kind === 'iam.invoker' && c.resource === j.invokeResource && c.after.member === `serviceAccount:${j.invoker}`) ||
       (c.kind === 'iam.service_agent' && !!j.target)
   )
 }

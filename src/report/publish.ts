@@ -4,7 +4,7 @@ import type { Settings } from '../inputs'
 import { commentScope, commentTarget, postStickyComment } from './comment'
 import { renderMarkdown } from './markdown'
 import { lastSegment } from '../names'
-import type { Outcome } from './outcome'
+import { wasRepaired, type Outcome } from './outcome'
 
 export function outputs(o: Outcome): Record<string, string> {
   const first = o.jobs[0]?.attempt
@@ -49,7 +49,7 @@ export async function publish(o: Outcome, settings?: Settings): Promise<string> 
       const props = { title: `${id}: ${c.title}` }
       // In fix mode a repaired check is no longer an error: say it as a notice.
       if (c.severity === 'warning') core.warning(text, props)
-      else if (o.mode === 'fix' && o.applied && c.fixedBy && !c.blocker) core.notice(`${text} (fixed)`, props)
+      else if (wasRepaired(o, c)) core.notice(`${text} (fixed)`, props)
       else core.error(text, props)
     }
     if (j.attempt && !j.attempt.passed)
