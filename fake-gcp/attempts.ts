@@ -28,7 +28,6 @@ const HTTP_TO_RPC: Record<number, [number, string]> = {
   503: [14, 'UNAVAILABLE'],
   504: [4, 'DEADLINE_EXCEEDED']
 }
-const JOB_CODE: Record<number, number> = { 401: 16, 403: 7, 404: 5, 429: 8, 500: 13, 503: 14 }
 
 function debugInfo(status: number): string {
   const kind =
@@ -96,7 +95,7 @@ export class Attempts {
     this.log(project, location, jobId, finished, ok ? 'INFO' : 'ERROR', payload, { status: outcome.status })
     // lastAttemptTime and status change together, at the end, as a reader of the job sees them
     job.lastAttemptTime = start.toISOString()
-    job.status = ok ? {} : { code: this.state.settings.coarseStatus ? 2 : (JOB_CODE[outcome.status] ?? 2), message: debugInfo(outcome.status) }
+    job.status = ok ? {} : { code: this.state.settings.coarseStatus ? 2 : (HTTP_TO_RPC[outcome.status]?.[0] ?? 2), message: debugInfo(outcome.status) }
     return outcome
   }
 
