@@ -34,12 +34,21 @@ const withcondSuffix = (b: Binding): string =>
     .slice(0, 8)
 
 let etagCounter = 0
+/**
+ * Policy.etag is a proto `bytes` field: clients may decode and re-encode it, and gcloud's
+ * functions v2 client sends it back URL-safe ('-', '_'). Every etag here ends in bytes whose
+ * standard base64 is "+/", so every read-modify-write in the tests exercises that re-encoding.
+ */
 function nextEtag(): string {
   const buf = Buffer.alloc(8)
   buf.writeUInt16BE(0x0706, 0) // real etags start with "Bw"
-  buf.writeUIntBE(++etagCounter * 7919 + Math.floor(Math.random() * 7000), 2, 6)
+  buf.writeUInt32BE(++etagCounter, 2)
+  buf.writeUInt16BE(0xfbff, 6)
   return buf.toString('base64')
 }
+
+/** Etags are equal when their bytes are, whichever base64 alphabet carried them. */
+const sameEtag = (a: string, b: string): boolean => a === b || Buffer.from(a, 'base64').equals(Buffer.from(b, 'base64'))
 
 export interface PolicyEngineHooks {
   now: () => number
@@ -107,7 +116,8 @@ export class PolicyEngine {
   /** setIamPolicy. Without an etag the write replaces blindly, which is how conditions get lost. */
   write(resource: string, p: Policy): Policy {
     const s = this.get(resource)
-    if (p.etag && p.etag !== s.etag) throw aborted('There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.')
+    if (p.etag && !sameEtag(p.etag, s.etag))
+      throw aborted('There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.')
     const version = p.version ?? 1
     if (![0, 1, 2, 3].includes(version)) throw invalidArgument(`Invalid IAM Policy version: ${version}.`)
     const bindings = normalize(p.bindings ?? [])

@@ -64,6 +64,16 @@ test('stale etag → 409 ABORTED; fresh etag succeeds and changes the etag', asy
   expect(stale.body.error).toMatchObject({ status: 'ABORTED', message: expect.stringMatching(/^There were concurrent policy changes/) })
 })
 
+test('an etag re-encoded in the URL-safe alphabet is the same etag (it is proto bytes)', async () => {
+  fake = await startFakeGcp(scenario())
+  const p = (await get(3)).body
+  expect(p.etag).toMatch(/[+/]/)
+  const urlSafe = p.etag.replace(/\+/g, '-').replace(/\//g, '_')
+  const wrongBytes = Buffer.from(Buffer.from(p.etag, 'base64').map(b => b ^ 1)).toString('base64')
+  expect((await set({ ...p, etag: wrongBytes })).status).toBe(409)
+  expect((await set({ ...p, etag: urlSafe })).status).toBe(200)
+})
+
 test('conditions need version 3; a blind v1 write without etag drops them, as IAM warns', async () => {
   fake = await startFakeGcp(scenario())
   const v3 = (await get(3)).body
