@@ -48513,7 +48513,11 @@ class RateLimit {
         this.max = max;
         this.windowMs = windowMs;
     }
-    async take() {
+    /**
+     * Waits for a start. Rejects at once with QuotaWaitError when no start opens before
+     * `deadline`: a caller bound by a timeout learns it now instead of acting after its time is up.
+     */
+    async take(deadline = Infinity) {
         for (;;) {
             const now = Date.now();
             while (this.starts.length && this.starts[0] <= now - this.windowMs)
@@ -48522,8 +48526,21 @@ class RateLimit {
                 this.starts.push(now);
                 return;
             }
-            await new Promise(r => setTimeout(r, this.starts[0] + this.windowMs - now));
+            const opens = this.starts[0] + this.windowMs;
+            if (opens > deadline)
+                throw new QuotaWaitError(this.max, this.windowMs);
+            await new Promise(r => setTimeout(r, opens - now));
         }
+    }
+}
+class QuotaWaitError extends Error {
+    max;
+    windowMs;
+    constructor(max, windowMs) {
+        super(`no slot under the limit of ${max} per ${windowMs / 1000} s opens before the deadline`);
+        this.max = max;
+        this.windowMs = windowMs;
+        this.name = 'QuotaWaitError';
     }
 }
 
@@ -49024,8 +49041,9 @@ class SchedulerClient {
         await this.writes.take();
         return withContext(`Failed to update job ${name}`, () => this.http.request(`v1/${name}`, { method: 'PATCH', body: job, query: { updateMask: updateMask.join(',') } }));
     }
-    async runJob(name) {
-        await this.writes.take();
+    /** `deadline`: not started at all when the write cap has no slot before it (see RateLimit.take). */
+    async runJob(name, deadline) {
+        await this.writes.take(deadline);
         return withContext(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
     }
 }
@@ -55195,6 +55213,7 @@ async function postStickyComment(target, markdown, comments = githubComments(tar
 ;// CONCATENATED MODULE: ./src/testrun.ts
 
 
+
 const RPC_TO_HTTP = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 13: 500, 14: 503, 16: 401 };
 const RPC_NAMES = {
     2: 'UNKNOWN',
@@ -55398,10 +55417,22 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
         result.runs++;
         const started = Date.now();
         try {
-            await g.scheduler.runJob(j.name);
+            await g.scheduler.runJob(j.name, deadline);
         }
         catch (e) {
-            result.error = e instanceof Error ? e.message : String(e);
+            if (e instanceof QuotaWaitError) {
+                result.runs--; // this run never started
+                if (retry > 0)
+                    return result; // the last attempt's status stands
+            }
+            result.error =
+                e instanceof QuotaWaitError
+                    ? `not run: the action keeps Cloud Scheduler job writes (runs and updates) under ${e.max} per ${e.windowMs / 1000} s ` +
+                        `(Google's default quota is 500 per minute per project), and none was free before the ${Math.round(o.timeoutMs / 1000)} s \`timeout\`. ` +
+                        'Raise `timeout` or test fewer jobs in one step.'
+                    : e instanceof Error
+                        ? e.message
+                        : String(e);
             return result;
         }
         // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.

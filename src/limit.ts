@@ -31,7 +31,11 @@ export class RateLimit {
     readonly windowMs: number
   ) {}
 
-  async take(): Promise<void> {
+  /**
+   * Waits for a start. Rejects at once with QuotaWaitError when no start opens before
+   * `deadline`: a caller bound by a timeout learns it now instead of acting after its time is up.
+   */
+  async take(deadline = Infinity): Promise<void> {
     for (;;) {
       const now = Date.now()
       while (this.starts.length && this.starts[0] <= now - this.windowMs) this.starts.shift()
@@ -39,7 +43,19 @@ export class RateLimit {
         this.starts.push(now)
         return
       }
-      await new Promise(r => setTimeout(r, this.starts[0] + this.windowMs - now))
+      const opens = this.starts[0] + this.windowMs
+      if (opens > deadline) throw new QuotaWaitError(this.max, this.windowMs)
+      await new Promise(r => setTimeout(r, opens - now))
     }
+  }
+}
+
+export class QuotaWaitError extends Error {
+  constructor(
+    readonly max: number,
+    readonly windowMs: number
+  ) {
+    super(`no slot under the limit of ${max} per ${windowMs / 1000} s opens before the deadline`)
+    this.name = 'QuotaWaitError'
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { GoogleClients } from './google/clients'
 import { ApiError, sleep } from './google/http'
+import { QuotaWaitError } from './limit'
 import type { Job, LogEntry } from './google/types'
 import { locationName, splitName } from './names'
 
@@ -292,9 +293,20 @@ async function runOne(
     result.runs++
     const started = Date.now()
     try {
-      await g.scheduler.runJob(j.name)
+      await g.scheduler.runJob(j.name, deadline)
     } catch (e) {
-      result.error = e instanceof Error ? e.message : String(e)
+      if (e instanceof QuotaWaitError) {
+        result.runs-- // this run never started
+        if (retry > 0) return result // the last attempt's status stands
+      }
+      result.error =
+        e instanceof QuotaWaitError
+          ? `not run: the action keeps Cloud Scheduler job writes (runs and updates) under ${e.max} per ${e.windowMs / 1000} s ` +
+            `(Google's default quota is 500 per minute per project), and none was free before the ${Math.round(o.timeoutMs / 1000)} s \`timeout\`. ` +
+            'Raise `timeout` or test fewer jobs in one step.'
+          : e instanceof Error
+            ? e.message
+            : String(e)
       return result
     }
     // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { RateLimit, Semaphore } from '../../src/limit'
+import { QuotaWaitError, RateLimit, Semaphore } from '../../src/limit'
 
 describe('Semaphore', () => {
   it('never lets more than max run at once, and runs them all', async () => {
@@ -36,5 +36,18 @@ describe('RateLimit', () => {
     expect(times.slice(0, 4).every(t => t < 30)).toBe(true)
     expect(times.slice(4, 8).every(t => t >= 55)).toBe(true)
     expect(times[8]).toBeGreaterThanOrEqual(115)
+  })
+
+  it('with a deadline: waits for a slot that opens before it, refuses at once one that opens after', async () => {
+    const limit = new RateLimit(1, 80)
+    await limit.take()
+    const t0 = Date.now()
+    await limit.take(t0 + 1000)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(70)
+    const t1 = Date.now()
+    const refused = await limit.take(t1 + 20).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(QuotaWaitError)
+    expect((refused as Error).message).toMatch(/limit of 1 per 0.08 s/)
+    expect(Date.now() - t1).toBeLessThan(20)
   })
 })

@@ -30,8 +30,9 @@ export class SchedulerClient {
     )
   }
 
-  async runJob(name: string): Promise<Job> {
-    await this.writes.take()
+  /** `deadline`: not started at all when the write cap has no slot before it (see RateLimit.take). */
+  async runJob(name: string, deadline?: number): Promise<Job> {
+    await this.writes.take(deadline)
     return withContext(`Failed to run job ${name}`, () => this.http.request<Job>(`v1/${name}:run`, { body: {} }))
   }
 }
