@@ -1,8 +1,9 @@
-/** The credentials actionEnv writes work with google-auth-library exactly as on a runner: GitHub OIDC → STS → impersonation. */
+/** The credentials actionEnv writes work with google-auth-library exactly as on a runner: GitHub OIDC → STS → impersonation.
+ * (IdentityPoolClient directly, not ExternalAccountClient.fromJSON, which warns on every call.) */
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ExternalAccountClient } from 'google-auth-library'
+import { IdentityPoolClient } from 'google-auth-library'
 import { startFakeGcp, type FakeGcp } from '../../fake-gcp'
 import { demo, DEMO_DEPLOYER, DEMO_INVOKER, DEMO_PROVIDER } from '../../fake-gcp/scenarios/demo'
 
@@ -13,7 +14,7 @@ const dir = () => mkdtempSync(join(tmpdir(), 'fake-auth-'))
 async function clientFor(serviceAccount?: string) {
   const env = fake.actionEnv(dir(), { serviceAccount })
   const creds = JSON.parse(readFileSync(env.GOOGLE_APPLICATION_CREDENTIALS, 'utf8'))
-  return { env, creds, client: ExternalAccountClient.fromJSON(creds)! }
+  return { env, creds, client: new IdentityPoolClient(creds) }
 }
 
 test('actionEnv writes the external_account file google-github-actions/auth writes', async () => {
