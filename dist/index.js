@@ -55529,8 +55529,9 @@ function renderMarkdown(o) {
     for (const j of o.jobs) {
         out.push('', `### \`${lastSegment(j.plan.job)}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '');
         out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|');
+        // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
         for (const c of j.plan.checks)
-            out.push(`| ${ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
+            out.push(`| ${wasRepaired(o, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
         out.push('', testLine(j, o.expectedStatus));
         // What the action repaired needs no hand fix; what it cannot repair does.
         const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, c));

@@ -174,6 +174,8 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(outcome([jo(plan('j1', audienceDrift, paused), 'fixed', attempt(), [change])], { mode: 'fix', applied: true, result: 'fixed' }))
     expect(md).toContain(`- **Job state**: ${paused.remedy}`)
     expect(md).not.toContain(`- **OIDC audience**:`)
+    expect(md).toMatch(/\| 🔧 \| OIDC audience \|/)
+    expect(md).toMatch(/\| ⚠️ \| Job state \|/)
   })
 
   it.each<[Result, string | undefined, RegExp]>([
