@@ -49268,13 +49268,18 @@ function readSettings(getInput, env = process.env) {
     const jobValues = splitList(getInput('job'));
     let jobs;
     let jobRefs = [];
-    if (jobValues.length === 1 && jobValues[0] === '*')
+    if (jobValues.length === 1 && jobValues[0] === '*') {
+        // Each job is judged against the target its own URI names; one named target would make every other job "wrong".
+        if (target)
+            throw bad('job', '*', `audits every job against the target its own URI calls, so it does not combine with '${target.kind}'; leave 'job' empty to check every job that calls that ${target.kind}.`);
         jobs = { kind: 'all' };
+    }
     else if (jobValues.includes('*'))
         throw bad('job', getInput('job'), "'*' stands alone: every HTTP job in the location.");
     else if (jobValues.length > 0) {
         jobRefs = jobValues.map(v => nameInput('job', v, parseJobRef));
-        jobs = { kind: 'named', ids: jobRefs.map(r => r.id) };
+        // A job named twice (id and full name) is still one job: one patch, one run, one report.
+        jobs = { kind: 'named', ids: [...new Set(jobRefs.map(r => r.id))] };
     }
     else if (target)
         jobs = { kind: 'targeting' };
@@ -49757,6 +49762,9 @@ function planJob(o, observed, s) {
             blocker: true,
             remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --uri ${alt}`
         });
+        // Its token and grants would be judged, and repaired, against a target it does not call:
+        // fix mode would rewrite a working job's audience and grant a role nobody needs.
+        return { plan };
     }
     if (blocksScheduler(t.ingress)) {
         checks.push({

@@ -110,11 +110,20 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   const jobValues = splitList(getInput('job'))
   let jobs: JobSelection
   let jobRefs: ReturnType<typeof parseJobRef>[] = []
-  if (jobValues.length === 1 && jobValues[0] === '*') jobs = { kind: 'all' }
-  else if (jobValues.includes('*')) throw bad('job', getInput('job'), "'*' stands alone: every HTTP job in the location.")
+  if (jobValues.length === 1 && jobValues[0] === '*') {
+    // Each job is judged against the target its own URI names; one named target would make every other job "wrong".
+    if (target)
+      throw bad(
+        'job',
+        '*',
+        `audits every job against the target its own URI calls, so it does not combine with '${target.kind}'; leave 'job' empty to check every job that calls that ${target.kind}.`
+      )
+    jobs = { kind: 'all' }
+  } else if (jobValues.includes('*')) throw bad('job', getInput('job'), "'*' stands alone: every HTTP job in the location.")
   else if (jobValues.length > 0) {
     jobRefs = jobValues.map(v => nameInput('job', v, parseJobRef))
-    jobs = { kind: 'named', ids: jobRefs.map(r => r.id) }
+    // A job named twice (id and full name) is still one job: one patch, one run, one report.
+    jobs = { kind: 'named', ids: [...new Set(jobRefs.map(r => r.id))] }
   } else if (target) jobs = { kind: 'targeting' }
   else
     throw new InputError(

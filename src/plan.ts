@@ -247,6 +247,9 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       blocker: true,
       remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --uri ${alt}`
     })
+    // Its token and grants would be judged, and repaired, against a target it does not call:
+    // fix mode would rewrite a working job's audience and grant a role nobody needs.
+    return { plan }
   }
 
   if (blocksScheduler(t.ingress)) {

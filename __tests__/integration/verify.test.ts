@@ -119,14 +119,22 @@ describe('blockers and warnings', () => {
     expect(r.jobs[0].findings[0]).toMatchObject({ check: 'job.state', found: 'UPDATE_FAILED' })
   })
 
-  it('a URI that points at another function than the one named: blocker, nothing written', async () => {
+  it('a URI that points at another function than the one named: blocker, and the job it really calls is left alone', async () => {
+    const other = functionUrl(P, 'europe-west1', 'legacy')
     const s = world(s => {
-      job(s, 'legacy-job').httpTarget!.uri = functionUrl(P, 'europe-west1', 'legacy')
+      // A job that works against the function it calls: its audience is that function's URL.
+      job(s, 'legacy-job').httpTarget = {
+        uri: other,
+        httpMethod: 'POST',
+        oidcToken: { serviceAccountEmail: `other-invoker@${P}.iam.gserviceaccount.com`, audience: other }
+      }
     })
     const r = await act(s, { mode: 'fix', job: 'legacy-job', function: 'legacy', region: R, test_run: 'false' })
     expect(r.outputs.result).toBe('failed')
-    expect(r.jobs[0].findings.map(f => f.check)).toContain('job.uri')
-    expect(r.fake.requests.filter(q => q.method === 'PATCH')).toEqual([])
+    expect(r.jobs[0].findings.map(f => f.check)).toEqual(['job.uri'])
+    expect(r.changes).toEqual([])
+    expect(r.fake.requests.filter(q => q.method === 'PATCH' || q.path.endsWith(':setIamPolicy'))).toEqual([])
+    expect(r.fake.getJob(`projects/${P}/locations/${R}/jobs/legacy-job`)!.httpTarget!.oidcToken!.audience).toBe(other)
   })
 
   it('an OIDC token on a job calling a Google API: blocker naming --oauth-service-account-email', async () => {

@@ -117,7 +117,8 @@ describe('readSettings job selection', () => {
     ['newlines and commas with blanks and spaces', 'a, b\nc,\n\n d ,', { kind: 'named', ids: ['a', 'b', 'c', 'd'] }],
     ['full names', 'projects/my-proj/locations/us-central1/jobs/j1\nprojects/my-proj/locations/us-central1/jobs/j2', { kind: 'named', ids: ['j1', 'j2'] }],
     ['*', '*', { kind: 'all' }],
-    ['* with spaces', '  *  ', { kind: 'all' }]
+    ['* with spaces', '  *  ', { kind: 'all' }],
+    ['the same job twice, as id and full name', 'j1, j2\nprojects/my-proj/locations/us-central1/jobs/j1', { kind: 'named', ids: ['j1', 'j2'] }]
   ])('%s', (_, job, expected) => {
     expect(read({ ...BASE, job }).jobs).toEqual(expected)
   })
@@ -266,6 +267,8 @@ describe('readSettings bad input: one line naming the input', () => {
     ['provider without service_account', { ...BASE, workload_identity_provider: WIF }, ['service_account'], /workload_identity_provider/],
     ['* mixed with other ids (comma)', { ...BASE, job: '*, j2' }, ['job'], /\*/],
     ['* mixed with other ids (newline)', { ...BASE, job: 'j1\n*' }, ['job']],
+    ['* with a function', { ...BASE, job: '*', function: 'fn' }, ['job'], /leave 'job' empty to check every job that calls that function/],
+    ['* with a service', { ...BASE, job: '*', service: 'svc' }, ['job'], /does not combine with 'service'/],
     ['nothing to act on', { project_id: 'my-proj', region: 'us-central1' }, ['job'], /function|service/],
     [
       'names from two projects (jobs)',

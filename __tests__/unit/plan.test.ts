@@ -607,6 +607,8 @@ describe('blockers and warnings', () => {
     expect(hasBlocker(jp)).toBe(true)
     // Nothing fix mode would write on the job's token where the token itself is blocked.
     if (id === 'job.audience' || id === 'job.read' || id === 'job.type' || id === 'job.service_account' || id === 'job.token') expect(p.patches).toEqual([])
+    // A job that calls something else is neither patched nor granted anything on the named target.
+    if (id === 'job.uri') expect(p.changes.filter(ch => ch.job === jp.job && ch.kind !== 'iam.service_agent')).toEqual([])
   })
 
   it('the blocked audience input is reported as the input, and no job.oidc change is planned', () => {
