@@ -48791,17 +48791,30 @@ async function addToBinding(iam, resource, role, members, known) {
         }
     }
 }
-/** Writes the plan. Policies already read by observe are passed in to save their re-read. */
+/** Writes the plan, all at once. Policies already read by observe are passed in to save their re-read. */
 async function applyPlan(g, p, policies) {
+    const failed = [];
+    const settled = (resource, write) => write.catch((e) => {
+        failed.push({ resource, error: e instanceof Error ? e.message : String(e) });
+        return undefined;
+    });
     const [patched, granted] = await Promise.all([
-        Promise.all(p.patches.map((x) => g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job))),
-        Promise.all(p.grants.map(async (gr) => ({
+        Promise.all(p.patches.map(x => settled(x.job, g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job)))),
+        Promise.all(p.grants.map(gr => settled(gr.resource, addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource]).then(members => ({
             resource: gr.resource,
             role: gr.role,
-            members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource])
-        })))
+            members
+        })))))
     ]);
-    return { patched, granted, at: Date.now() };
+    return { patched: patched.filter(x => x !== undefined), granted: granted.filter(x => x !== undefined), failed, at: Date.now() };
+}
+/** One line for a run whose writes failed in part: what failed, what stayed, what to do. */
+function failedWritesError(a) {
+    const landed = a.patched.length + a.granted.length;
+    const what = a.failed.map(f => `${f.resource}: ${f.error}`).join('; ');
+    return (`Fix mode stopped: ${a.failed.length} of ${a.failed.length + landed} write(s) failed (${what}). ` +
+        (landed ? `The ${landed} that landed stay (every write only adds) and are listed in 'changes'. ` : 'Nothing was written. ') +
+        'Run again once the cause is fixed: a second run writes only what is still missing.');
 }
 
 // EXTERNAL MODULE: ./node_modules/google-auth-library/build/src/index.js
@@ -50001,7 +50014,7 @@ const hasDrift = (j) => j.checks.some(c => c.severity === 'error' && c.fixedBy);
 ;// CONCATENATED MODULE: ./src/report/outcome.ts
 
 /** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
-const wasRepaired = (o, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker;
+const wasRepaired = (o, j, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy);
 /** The check that best explains a failed attempt, for the report. */
 function explainFailure(plan, attempt, applied) {
     if (attempt.passed)
@@ -50026,8 +50039,8 @@ function explainFailure(plan, attempt, applied) {
             : 'no check explains it; the target may require something else (VPC-SC, org policy)';
     return undefined;
 }
-function jobResult(mode, plan, changes, attempt, applied) {
-    if (hasBlocker(plan) || (attempt && (!attempt.passed || attempt.error)))
+function jobResult(mode, plan, changes, attempt, applied, writeFailed = []) {
+    if (hasBlocker(plan) || writeFailed.length || (attempt && (!attempt.passed || attempt.error)))
         return 'failed';
     if (mode === 'verify' && hasDrift(plan))
         return 'drift';
@@ -50048,7 +50061,7 @@ function overallResult(jobs, error, mode, anyChange) {
 }
 /** The changes that really landed: a member someone else added meanwhile is not ours. */
 function landedChanges(p, applied) {
-    return p.changes.filter(c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
+    return p.changes.filter(c => c.kind === 'job.oidc' ? applied.patched.includes(c.resource) : applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
 }
 /** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
 function changesOfJob(all, j) {
@@ -50063,8 +50076,14 @@ function buildOutcome(s, p, applied, attempts, error) {
     const jobs = (p?.jobs ?? []).map(plan => {
         const attempt = attempts.find(a => a.job === plan.job);
         const own = changesOfJob(changes, plan);
-        const result = jobResult(s.mode, plan, own, attempt, !!applied);
-        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined };
+        const failed = new Set(applied?.failed.map(f => f.resource));
+        const writeFailed = p
+            ? changesOfJob(p.changes, plan)
+                .filter(c => failed.has(c.resource))
+                .map(c => c.kind)
+            : [];
+        const result = jobResult(s.mode, plan, own, attempt, !!applied, writeFailed);
+        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined, writeFailed };
     });
     return {
         mode: s.mode,
@@ -55500,6 +55519,8 @@ function action(c, o, j) {
         return '—';
     // The job's own changes include the project's service agent grant (see changesOfJob).
     const done = j.changes.some(ch => ch.kind === c.fixedBy);
+    if (o.mode === 'fix' && j.writeFailed.includes(c.fixedBy))
+        return `not fixed (the ${c.fixedBy} write failed)`;
     if (o.mode === 'fix')
         return o.applied && done ? `fixed (${c.fixedBy})` : o.applied ? 'already in place' : 'not fixed (nothing written)';
     return `mode: fix would repair (${c.fixedBy})`;
@@ -55539,10 +55560,10 @@ function renderMarkdown(o) {
         out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|');
         // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
         for (const c of j.plan.checks)
-            out.push(`| ${wasRepaired(o, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
+            out.push(`| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
         out.push('', testLine(j, o.expectedStatus));
         // What the action repaired needs no hand fix; what it cannot repair does.
-        const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, c));
+        const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, j, c));
         if (remedies.length) {
             out.push('', '<details><summary>How to fix by hand</summary>', '');
             for (const c of remedies)
@@ -55608,7 +55629,7 @@ async function publish(o, settings) {
             // In fix mode a repaired check is no longer an error: say it as a notice.
             if (c.severity === 'warning')
                 warning(text, props);
-            else if (wasRepaired(o, c))
+            else if (wasRepaired(o, j, c))
                 notice(`${text} (fixed)`, props);
             else
                 error(text, props);
@@ -55693,6 +55714,9 @@ async function execute(s, g) {
                 info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`);
                 return a;
             });
+            // A test run would only show the half-repaired state; the report says what landed.
+            if (applied.failed.length)
+                throw new Error(failedWritesError(applied));
         }
         if (s.testRun) {
             const runnable = plan.jobs.filter(j => j.target);

@@ -6,7 +6,7 @@ import type { GoogleClients } from './google/clients'
 import { ApiError, backoffDelay, DEFAULT_RETRY, sleep } from './google/http'
 import type { IamResource } from './google/iam-policy'
 import type { Policy } from './google/types'
-import type { IamGrant, JobPatch, Plan } from './plan'
+import type { IamGrant, Plan } from './plan'
 
 /** Permission → a predefined role that grants it, for the error a person acts on. */
 const GRANTING_ROLE: Record<string, string> = {
@@ -122,21 +122,55 @@ export async function addToBinding(iam: IamResource, resource: string, role: str
 export interface Applied {
   patched: string[]
   granted: { resource: string; role: string; members: string[] }[]
+  /**
+   * Writes that failed, each with why. The preflight makes this rare (a write refused after
+   * retries); the writes that landed beside them stay, since every write only adds.
+   */
+  failed: { resource: string; error: string }[]
   /** When the last write landed: IAM propagation is measured from here. */
   at: number
 }
 
-/** Writes the plan. Policies already read by observe are passed in to save their re-read. */
+/** Writes the plan, all at once. Policies already read by observe are passed in to save their re-read. */
 export async function applyPlan(g: GoogleClients, p: Plan, policies: Record<string, Policy>): Promise<Applied> {
+  const failed: Applied['failed'] = []
+  const settled = <T>(resource: string, write: Promise<T>): Promise<T | undefined> =>
+    write.catch((e: unknown) => {
+      failed.push({ resource, error: e instanceof Error ? e.message : String(e) })
+      return undefined
+    })
   const [patched, granted] = await Promise.all([
-    Promise.all(p.patches.map((x: JobPatch) => g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job))),
     Promise.all(
-      p.grants.map(async gr => ({
-        resource: gr.resource,
-        role: gr.role,
-        members: await addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource])
-      }))
+      p.patches.map(x =>
+        settled(
+          x.job,
+          g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job)
+        )
+      )
+    ),
+    Promise.all(
+      p.grants.map(gr =>
+        settled(
+          gr.resource,
+          addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource]).then(members => ({
+            resource: gr.resource,
+            role: gr.role,
+            members
+          }))
+        )
+      )
     )
   ])
-  return { patched, granted, at: Date.now() }
+  return { patched: patched.filter(x => x !== undefined), granted: granted.filter(x => x !== undefined), failed, at: Date.now() }
+}
+
+/** One line for a run whose writes failed in part: what failed, what stayed, what to do. */
+export function failedWritesError(a: Applied): string {
+  const landed = a.patched.length + a.granted.length
+  const what = a.failed.map(f => `${f.resource}: ${f.error}`).join('; ')
+  return (
+    `Fix mode stopped: ${a.failed.length} of ${a.failed.length + landed} write(s) failed (${what}). ` +
+    (landed ? `The ${landed} that landed stay (every write only adds) and are listed in 'changes'. ` : 'Nothing was written. ') +
+    'Run again once the cause is fixed: a second run writes only what is still missing.'
+  )
 }

@@ -3,7 +3,7 @@
  * → report. Each step lives in its own module; this file only connects them.
  */
 import * as core from '@actions/core'
-import { applyPlan, PermissionProbe, preflight, type Applied } from './apply'
+import { applyPlan, failedWritesError, PermissionProbe, preflight, type Applied } from './apply'
 import { createTokenSource } from './auth'
 import { createClients, type GoogleClients } from './google/clients'
 import { readSettings, type Settings } from './inputs'
@@ -57,6 +57,8 @@ export async function execute(s: Settings, g: GoogleClients): Promise<Outcome> {
         core.info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`)
         return a
       })
+      // A test run would only show the half-repaired state; the report says what landed.
+      if (applied.failed.length) throw new Error(failedWritesError(applied))
     }
 
     if (s.testRun) {

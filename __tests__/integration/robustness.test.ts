@@ -63,6 +63,20 @@ describe('Google being Google', () => {
     expect(r.outputs.http_status).toBe('200')
   })
 
+  it('a write that keeps failing after retries: the one that landed is reported, the failed one named, no test run', async () => {
+    const s = brokenApi()
+    s.faults = [{ path: 'services/api:setIamPolicy$', nth: 1, times: 99, kind: 503 }]
+    const r = await act(s, { mode: 'fix', job: 'api-job', region: R, invoker_service_account: INVOKER })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.changes.map(c => c.kind)).toEqual(['job.oidc'])
+    expect(r.fake.getJob(jobName('api-job'))!.httpTarget!.oidcToken!.serviceAccountEmail).toBe(INVOKER)
+    expect(r.summary).toMatch(/Fix mode stopped: 1 of 2 write\(s\) failed \(projects\/acme-prod\/locations\/us-central1\/services\/api: /)
+    expect(r.summary).toContain('The 1 that landed stay')
+    expect(r.summary).toMatch(/\| ❌ \| Invoker role \|.*not fixed \(the iam.invoker write failed\)/)
+    expect(r.summary).toMatch(/\| 🔧 \| Token type \|/)
+    expect(r.fake.requests.filter(q => q.path.endsWith(':run'))).toEqual([])
+  })
+
   it('IAM propagation delay after a fix: 403 first, re-run until 200, and the report says how long it took', async () => {
     const s = brokenApi()
     s.settings!.iamPropagationDelayMs = 2500

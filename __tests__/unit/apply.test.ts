@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { addToBinding, applyPlan, PermissionProbe, preflight, PreflightError, type MissingPermission } from '../../src/apply'
+import { addToBinding, applyPlan, failedWritesError, PermissionProbe, preflight, PreflightError, type MissingPermission } from '../../src/apply'
 import type { GoogleClients } from '../../src/google/clients'
 import { ApiError } from '../../src/google/http'
 import type { IamResource } from '../../src/google/iam-policy'
@@ -240,7 +240,7 @@ const fullPlan = (): Plan => ({
 })
 
 /** A GoogleClients with only what preflight/apply may use; every other call is recorded as unexpected. */
-function fakeClients(held: Record<string, string[]>) {
+function fakeClients(held: Record<string, string[]>, failing: string[] = []) {
   const tested: { resource: string; permissions: string[] }[] = []
   const writes: string[] = []
   const test = async (resource: string, permissions: string[]): Promise<string[]> => {
@@ -255,6 +255,7 @@ function fakeClients(held: Record<string, string[]>) {
     },
     setIamPolicy: async (r, p) => {
       writes.push(`setIamPolicy ${r}`)
+      if (failing.includes(r)) throw new ApiError(`Failed to set the IAM policy of ${r}: (400) INVALID_ARGUMENT refused`, 400, 'INVALID_ARGUMENT', '')
       policies[r] = clone(p)
       return p
     },
@@ -272,6 +273,7 @@ function fakeClients(held: Record<string, string[]>) {
       runJob: unexpected('scheduler.runJob'),
       patchJob: async (name: string, body: unknown, mask: string[]) => {
         writes.push(`patchJob ${name}`)
+        if (failing.includes(name)) throw new ApiError(`Failed to update job ${name}: (503) UNAVAILABLE after 5 attempts`, 503, 'UNAVAILABLE', '')
         patched.push({ name, body, mask })
         return { name }
       }
@@ -377,6 +379,20 @@ describe('applyPlan', () => {
     ])
     expect(a.granted).toContainEqual({ resource: `projects/${P}`, role: 'roles/cloudscheduler.serviceAgent', members: [AGENT] })
     expect(typeof a.at).toBe('number')
+    expect(a.failed).toEqual([])
+  })
+
+  it('a write that fails does not hide the ones that landed: each is recorded, and the error says both', async () => {
+    const f = fakeClients({}, [R, JOB('j2')])
+    const a = await applyPlan(f.g, fullPlan(), {})
+    expect(a.patched.sort()).toEqual([JOB('j1'), JOB('j3')])
+    expect(a.granted.map(g => g.resource).sort()).toEqual([FN1, `projects/${P}`].sort())
+    expect(a.failed.map(x => x.resource).sort()).toEqual([JOB('j2'), R].sort())
+    const msg = failedWritesError(a)
+    expect(msg).toMatch(/^Fix mode stopped: 2 of 6 write\(s\) failed \(/)
+    expect(msg).toContain(`${R}: Failed to set the IAM policy of ${R}: (400) INVALID_ARGUMENT`)
+    expect(msg).toContain(`The 4 that landed stay`)
+    expect(msg).not.toContain('\n')
   })
 })
 

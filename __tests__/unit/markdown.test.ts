@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Change, Check, JobPlan } from '../../src/plan'
+import type { Change, ChangeKind, Check, JobPlan } from '../../src/plan'
 import { renderMarkdown, testLine } from '../../src/report/markdown'
 import type { JobOutcome, Outcome, Result } from '../../src/report/outcome'
 import type { AttemptResult } from '../../src/testrun'
@@ -63,7 +63,8 @@ const change: Change = {
 function outcome(jobs: JobOutcome[], over: Partial<Outcome> = {}): Outcome {
   return { mode: 'verify', result: 'drift', jobs, changes: jobs.flatMap(j => j.changes), applied: false, expectedStatus: 200, ...over }
 }
-const jo = (p: JobPlan, result: Result, a?: AttemptResult, changes: Change[] = [], explanation?: string): JobOutcome => ({
+const jo = (p: JobPlan, result: Result, a?: AttemptResult, changes: Change[] = [], explanation?: string, writeFailed: ChangeKind[] = []): JobOutcome => ({
+  writeFailed,
   plan: p,
   attempt: a,
   changes,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Mode } from '../../src/inputs'
-import type { Change, Check, CheckId, JobPlan } from '../../src/plan'
-import { explainFailure, jobResult, overallResult, type JobOutcome, type Outcome, type Result } from '../../src/report/outcome'
+import type { Mode, Settings } from '../../src/inputs'
+import type { Change, Check, CheckId, JobPlan, Plan } from '../../src/plan'
+import { renderMarkdown } from '../../src/report/markdown'
+import { buildOutcome, explainFailure, jobResult, overallResult, wasRepaired, type JobOutcome, type Outcome, type Result } from '../../src/report/outcome'
 import { outputs } from '../../src/report/publish'
 import type { AttemptResult } from '../../src/testrun'
 
@@ -103,7 +104,7 @@ describe('jobResult: failed > drift > fixed > ok', () => {
 })
 
 describe('overallResult', () => {
-  const jobs = (...results: Result[]): JobOutcome[] => results.map(result => ({ plan: jobPlan(), changes: [], result }))
+  const jobs = (...results: Result[]): JobOutcome[] => results.map(result => ({ plan: jobPlan(), changes: [], result, writeFailed: [] }))
   it.each<[string, JobOutcome[], string | undefined, Mode, boolean, Result]>([
     ['every job ok', jobs('ok', 'ok'), undefined, 'verify', false, 'ok'],
     ['one drift', jobs('ok', 'drift'), undefined, 'verify', true, 'drift'],
@@ -167,6 +168,7 @@ describe('outputs', () => {
       plan: { ...jobPlan(i === 0 ? drift('job.audience') : okc('job.audience')), job: JOB(`j${i + 1}`) },
       attempt: a && { ...a, job: JOB(`j${i + 1}`) },
       changes: i === 0 ? [oidcChange] : [],
+      writeFailed: [],
       result: i === 0 ? 'drift' : 'ok'
     }))
   })
@@ -194,5 +196,42 @@ describe('outputs', () => {
     const o = outputs(outcome([undefined, attempt(200, true)]))
     expect(o.http_status).toBe('')
     expect((JSON.parse(o.jobs) as { http_status: unknown }[])[0].http_status).toBeNull()
+  })
+})
+
+describe('buildOutcome after writes that failed in part', () => {
+  const oidc: Change = { job: JOB(), resource: JOB(), kind: 'job.oidc', before: null, after: { serviceAccountEmail: SA, audience: 'https://x' } }
+  const grant: Change = {
+    job: JOB(),
+    resource: FN1,
+    kind: 'iam.invoker',
+    before: null,
+    after: { role: 'roles/cloudfunctions.invoker', member: `serviceAccount:${SA}` }
+  }
+  const audience = drift('job.audience')
+  const invoker = drift('iam.invoker')
+  const p: Plan = { jobs: [jobPlan(audience, invoker)], changes: [oidc, grant], patches: [], grants: [] }
+  const o = buildOutcome(
+    { mode: 'fix', expectedStatus: 200 } as Settings,
+    p,
+    { patched: [JOB()], granted: [], failed: [{ resource: FN1, error: 'refused' }], at: 0 },
+    [],
+    'Fix mode stopped'
+  )
+  const [j] = o.jobs
+
+  it('lists only what landed, and fails the job whose write failed', () => {
+    expect(o.changes).toEqual([oidc])
+    expect(j.writeFailed).toEqual(['iam.invoker'])
+    expect(j.result).toBe('failed')
+    expect(o.result).toBe('failed')
+  })
+
+  it('the failed repair stays an error for a person to fix; the landed one is repaired', () => {
+    expect(wasRepaired(o, j, audience)).toBe(true)
+    expect(wasRepaired(o, j, invoker)).toBe(false)
+    const md = renderMarkdown(o)
+    expect(md).toMatch(/\| ❌ \| Invoker role \|.*\| not fixed \(the iam.invoker write failed\) \|/)
+    expect(md).toMatch(/\| 🔧 \| OIDC audience \|.*\| fixed \(job.oidc\) \|/)
   })
 })

@@ -20,6 +20,7 @@ function action(c: Check, o: Outcome, j: JobOutcome): string {
   if (!c.fixedBy) return '—'
   // The job's own changes include the project's service agent grant (see changesOfJob).
   const done = j.changes.some(ch => ch.kind === c.fixedBy)
+  if (o.mode === 'fix' && j.writeFailed.includes(c.fixedBy)) return `not fixed (the ${c.fixedBy} write failed)`
   if (o.mode === 'fix') return o.applied && done ? `fixed (${c.fixedBy})` : o.applied ? 'already in place' : 'not fixed (nothing written)'
   return `mode: fix would repair (${c.fixedBy})`
 }
@@ -53,10 +54,10 @@ export function renderMarkdown(o: Outcome): string {
     out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|')
     // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
     for (const c of j.plan.checks)
-      out.push(`| ${wasRepaired(o, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`)
+      out.push(`| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`)
     out.push('', testLine(j, o.expectedStatus))
     // What the action repaired needs no hand fix; what it cannot repair does.
-    const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, c))
+    const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, j, c))
     if (remedies.length) {
       out.push('', '<details><summary>How to fix by hand</summary>', '')
       for (const c of remedies) out.push(`- **${c.title}**: ${c.remedy}`)

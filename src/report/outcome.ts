@@ -1,7 +1,7 @@
 /** Per-job and overall results, by the contract's precedence: failed > drift > fixed > ok. */
 import type { Applied } from '../apply'
 import type { Mode, Settings } from '../inputs'
-import { hasBlocker, hasDrift, type Change, type Check, type JobPlan, type Plan } from '../plan'
+import { hasBlocker, hasDrift, type Change, type ChangeKind, type Check, type JobPlan, type Plan } from '../plan'
 import type { AttemptResult } from '../testrun'
 
 export type Result = 'ok' | 'fixed' | 'drift' | 'failed'
@@ -13,6 +13,8 @@ export interface JobOutcome {
   result: Result
   /** Why the test attempt failed, in terms of the checks. */
   explanation?: string
+  /** Repairs this job needed whose write failed (fix mode). */
+  writeFailed: ChangeKind[]
 }
 
 export interface Outcome {
@@ -27,7 +29,8 @@ export interface Outcome {
 }
 
 /** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
-export const wasRepaired = (o: Pick<Outcome, 'mode' | 'applied'>, c: Check): boolean => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker
+export const wasRepaired = (o: Pick<Outcome, 'mode' | 'applied'>, j: Pick<JobOutcome, 'writeFailed'>, c: Check): boolean =>
+  o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy)
 
 /** The check that best explains a failed attempt, for the report. */
 export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
@@ -52,8 +55,15 @@ export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: b
   return undefined
 }
 
-export function jobResult(mode: Mode, plan: JobPlan, changes: Change[], attempt: AttemptResult | undefined, applied: boolean): Result {
-  if (hasBlocker(plan) || (attempt && (!attempt.passed || attempt.error))) return 'failed'
+export function jobResult(
+  mode: Mode,
+  plan: JobPlan,
+  changes: Change[],
+  attempt: AttemptResult | undefined,
+  applied: boolean,
+  writeFailed: ChangeKind[] = []
+): Result {
+  if (hasBlocker(plan) || writeFailed.length || (attempt && (!attempt.passed || attempt.error))) return 'failed'
   if (mode === 'verify' && hasDrift(plan)) return 'drift'
   if (mode === 'fix' && applied && changes.length) return 'fixed'
   if (mode === 'fix' && !applied && hasDrift(plan)) return 'failed'
@@ -69,7 +79,9 @@ export function overallResult(jobs: JobOutcome[], error: string | undefined, mod
 
 /** The changes that really landed: a member someone else added meanwhile is not ours. */
 export function landedChanges(p: Plan, applied: Applied): Change[] {
-  return p.changes.filter(c => c.kind === 'job.oidc' || applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)))
+  return p.changes.filter(c =>
+    c.kind === 'job.oidc' ? applied.patched.includes(c.resource) : applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member))
+  )
 }
 
 /** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
@@ -89,8 +101,14 @@ export function buildOutcome(s: Settings, p: Plan | undefined, applied: Applied 
   const jobs: JobOutcome[] = (p?.jobs ?? []).map(plan => {
     const attempt = attempts.find(a => a.job === plan.job)
     const own = changesOfJob(changes, plan)
-    const result = jobResult(s.mode, plan, own, attempt, !!applied)
-    return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined }
+    const failed = new Set(applied?.failed.map(f => f.resource))
+    const writeFailed = p
+      ? changesOfJob(p.changes, plan)
+          .filter(c => failed.has(c.resource))
+          .map(c => c.kind)
+      : []
+    const result = jobResult(s.mode, plan, own, attempt, !!applied, writeFailed)
+    return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined, writeFailed }
   })
   return {
     mode: s.mode,

@@ -49,7 +49,7 @@ export async function publish(o: Outcome, settings?: Settings): Promise<string> 
       const props = { title: `${id}: ${c.title}` }
       // In fix mode a repaired check is no longer an error: say it as a notice.
       if (c.severity === 'warning') core.warning(text, props)
-      else if (wasRepaired(o, c)) core.notice(`${text} (fixed)`, props)
+      else if (wasRepaired(o, j, c)) core.notice(`${text} (fixed)`, props)
       else core.error(text, props)
     }
     if (j.attempt && !j.attempt.passed)
