@@ -37,7 +37,10 @@ export interface ObservedJob {
   job?: Job
   /** Why the job could not be read. */
   error?: string
-  /** Key into `targets`. */
+  /**
+   * Key into `targets`: the target's own name. A gen 2 function and its Cloud Run service are two
+   * targets (one per URL form a job may call) that share one invokeResource and policy.
+   */
   target?: string
   /** Why its target could not be resolved. */
   targetError?: string
@@ -143,14 +146,13 @@ class TargetReader {
       const serviceRef = fn.serviceConfig?.service
       if (!serviceRef) throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`)
       const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${project}/locations/${location}/services/${serviceRef}`
-      this.onWritable('run', service)
-      const [svc, policy, functionPolicy] = await Promise.all([
-        this.getService(service),
-        this.g.run.iam.getIamPolicy(service),
+      // Through the service memo: a job calling the function's run.app URL shares the one read of the service and its policy.
+      const [base, functionPolicy] = await Promise.all([
+        this.service(service),
         // Read only to explain a grant that landed on the function by mistake.
         this.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
       ])
-      return { ...fromService(svc, policy), kind: 'gen2', name, functionUrl, functionPolicy, ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings }
+      return { ...base, kind: 'gen2', name, functionUrl, functionPolicy, ingress: base.ingress ?? fn.serviceConfig?.ingressSettings }
     }
     this.onWritable('gen1', name)
     const policy = await this.g.functions.gen1Iam.getIamPolicy(name)
@@ -225,8 +227,8 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
       const hint = e instanceof ApiError && e.httpStatus === 404 ? ` Check the '${s.target!.kind}' and 'region' inputs (${s.target!.id} in ${s.region}).` : ''
       throw new Error(`${message(e)}${hint}`)
     })
-    targets[t.invokeResource] = t
-    explicitTarget = t.invokeResource
+    targets[t.name] = t
+    explicitTarget = t.name
   }
 
   const resolved = await Promise.all(
@@ -239,8 +241,8 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
         if (uri?.kind === 'function') t = await reader.function(functionName({ project: uri.project, region: uri.region, id: uri.id }))
         else if (uri?.kind === 'run') t = await reader.serviceByOrigin(uri.origin)
         else return o // Google APIs and other hosts: the plan explains them
-        targets[t.invokeResource] = t
-        return { ...o, target: t.invokeResource }
+        targets[t.name] = t
+        return { ...o, target: t.name }
       } catch (e) {
         return {
           ...o,

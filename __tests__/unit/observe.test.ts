@@ -77,9 +77,9 @@ describe('target resolution from job URIs', () => {
     const jobs = [job('a', FN_URL('legacy')), job('b', `${FN_URL('nightly')}?x=1`), job('c', `${API_URL}/tasks/run`)]
     const { g } = google(jobs)
     const o = await observe(g, settings({ job: 'a,b,c' }))
-    expect(o.jobs.map(j => j.target)).toEqual([FN1, SVC2, API])
+    expect(o.jobs.map(j => j.target)).toEqual([FN1, FN2, API])
     expect(o.targets[FN1]).toMatchObject({ kind: 'gen1', invokerRole: 'roles/cloudfunctions.invoker', functionUrl: FN_URL('legacy') })
-    expect(o.targets[SVC2]).toMatchObject({ kind: 'gen2', name: FN2, invokeResource: SVC2, invokerRole: 'roles/run.invoker', functionUrl: FN_URL('nightly') })
+    expect(o.targets[FN2]).toMatchObject({ kind: 'gen2', name: FN2, invokeResource: SVC2, invokerRole: 'roles/run.invoker', functionUrl: FN_URL('nightly') })
     expect(o.targets[API]).toMatchObject({ kind: 'service', serviceUrls: [API_URL, 'https://api-123.us-central1.run.app'], ingress: 'INGRESS_TRAFFIC_ALL' })
     expect(o.project).toEqual({ id: P, number: '42' })
   })
@@ -96,9 +96,29 @@ describe('target resolution from job URIs', () => {
     const jobs = [job('a', FN_URL('legacy')), job('b', FN_URL('nightly')), job('c', API_URL)]
     const { g, calls } = google(jobs)
     const o = await observe(g, settings({ job: '*' }))
-    expect(o.jobs.map(j => j.target)).toEqual([FN1, SVC2, API])
+    expect(o.jobs.map(j => j.target)).toEqual([FN1, FN2, API])
     expect(calls.filter(c => /^get(Function|Service) /.test(c))).toEqual([])
     expect(calls.filter(c => /^list/.test(c)).sort()).toEqual([`listFunctions ${L}`, `listJobs ${L}`, `listServices ${L}`])
+  })
+
+  it('a gen 2 function called by its function URL and by its run.app URL: two targets, one service and policy read', async () => {
+    // Which read finishes first must not matter: run it in both orders.
+    for (const ids of [
+      ['a', 'b'],
+      ['b', 'a']
+    ]) {
+      const jobs = { a: job('a', FN_URL('nightly')), b: job('b', 'https://nightly-xyz-uc.a.run.app/run') }
+      const { g, calls } = google(ids.map(id => jobs[id as 'a' | 'b']))
+      const o = await observe(g, settings({ job: ids.join(',') }))
+      const target = Object.fromEntries(o.jobs.map(j => [j.name.split('/').pop(), j.target]))
+      expect(target).toEqual({ a: FN2, b: SVC2 })
+      expect(o.targets[FN2]).toMatchObject({ kind: 'gen2', functionUrl: FN_URL('nightly'), invokeResource: SVC2 })
+      expect(o.targets[SVC2]).toMatchObject({ kind: 'service', invokeResource: SVC2 })
+      expect(o.targets[SVC2].policy).toBe(o.targets[FN2].policy)
+      expect(calls.filter(c => c.startsWith('run.getIamPolicy'))).toEqual([`run.getIamPolicy ${SVC2}`])
+      // the run.app job's listing serves the service to both
+      expect(calls.filter(c => /^(getService|listServices) /.test(c))).toEqual([`listServices ${L}`])
+    }
   })
 
   it('a URI naming a function that does not exist: that job gets a target error, the others resolve', async () => {
@@ -121,7 +141,7 @@ describe('target from the inputs', () => {
     const jobs = [job('a', FN_URL('nightly')), job('b', 'https://nightly-xyz-uc.a.run.app/run'), job('c', FN_URL('legacy'))]
     const { g } = google(jobs)
     const o = await observe(g, settings({ function: 'nightly' }))
-    expect(o.explicitTarget).toBe(SVC2)
+    expect(o.explicitTarget).toBe(FN2)
     expect(o.jobs.map(j => j.name.split('/').pop())).toEqual(['a', 'b'])
   })
 
