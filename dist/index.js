@@ -55253,12 +55253,15 @@ const RPC_NAMES = {
     16: 'UNAUTHENTICATED'
 };
 const rpcName = (code) => RPC_NAMES[code] ?? `code ${code}`;
-/** The HTTP status a job's google.rpc.Status implies; undefined when it is too coarse (UNKNOWN). */
+/**
+ * The HTTP status a failed attempt's google.rpc code implies; undefined when it is too coarse
+ * (UNKNOWN) or absent — no code means some 2xx, and which one only the log knows.
+ */
 function httpFromRpc(code) {
-    if (!code)
-        return 200;
-    return RPC_TO_HTTP[code];
+    return code ? RPC_TO_HTTP[code] : undefined;
 }
+/** The attempt's status as the report and outputs show it: exact, `2xx` when only success is known, else undefined. */
+const shownStatus = (a) => (a.httpStatus ? String(a.httpStatus) : a.inferredSuccess ? '2xx' : undefined);
 const FINISHED = 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished';
 /** One poller per run: a single entries:list serves every job waiting for its entry. */
 class LogWatcher {
@@ -55474,14 +55477,16 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
         if (entry?.httpRequest?.status) {
             result.httpStatus = entry.httpRequest.status;
             result.inferred = false;
+            result.inferredSuccess = undefined;
             result.debugInfo = entry.jsonPayload?.debugInfo;
         }
         else {
             result.httpStatus = httpFromRpc(result.rpcCode);
             result.inferred = true;
+            result.inferredSuccess = !result.rpcCode;
             result.debugInfo = undefined;
         }
-        result.passed = result.httpStatus === o.expectedStatus;
+        result.passed = result.inferredSuccess ? o.expectedStatus >= 200 && o.expectedStatus < 300 : result.httpStatus === o.expectedStatus;
         if (result.passed) {
             if (o.fixedAt !== undefined && retry > 0)
                 result.propagationMs = Date.now() - o.fixedAt;
@@ -55530,7 +55535,8 @@ function testLine(j, expected) {
         return 'Test run: not run.';
     if (a.error)
         return `Test run: ❌ ${a.error}.`;
-    const status = a.httpStatus ? `HTTP ${a.httpStatus}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`;
+    const shown = shownStatus(a);
+    const status = shown ? `HTTP ${shown}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`;
     const how = a.inferred ? ' (inferred from the job status: the execution log entry was not available)' : ' (from the execution log)';
     const parts = [`Test run: ${a.passed ? '✅' : '❌'} ${status}${how}, expected ${expected}`];
     if (a.latencyMs !== undefined)
@@ -55585,12 +55591,13 @@ function renderMarkdown(o) {
 
 
 
+
 function outputs(o) {
     const first = o.jobs[0]?.attempt;
     return {
         result: o.result,
         changes: JSON.stringify(o.changes),
-        http_status: first?.httpStatus ? String(first.httpStatus) : '',
+        http_status: first ? (shownStatus(first) ?? '') : '',
         jobs: JSON.stringify(o.jobs.map(j => ({
             job: j.plan.job,
             target: j.plan.target ?? null,
@@ -55606,7 +55613,7 @@ function outputs(o) {
                 remedy: c.remedy ?? null,
                 fixable: !!c.fixedBy && !c.blocker
             })),
-            http_status: j.attempt?.httpStatus ?? null,
+            http_status: j.attempt?.httpStatus ?? (j.attempt?.inferredSuccess ? '2xx' : null),
             result: j.result
         })))
     };
@@ -55634,7 +55641,7 @@ async function publish(o, settings) {
                 error(text, props);
         }
         if (j.attempt && !j.attempt.passed)
-            error(`${id}: test attempt ${j.attempt.error ?? `returned ${j.attempt.httpStatus ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`, { title: `${id}: test run` });
+            error(`${id}: test attempt ${j.attempt.error ?? `returned ${shownStatus(j.attempt) ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`, { title: `${id}: test run` });
     }
     const md = renderMarkdown(o);
     if (process.env.GITHUB_STEP_SUMMARY)

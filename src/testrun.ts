@@ -11,9 +11,11 @@ import { locationName, splitName } from './names'
 
 export interface AttemptResult {
   job: string
-  /** Exact status from the log, or inferred from the job's status code. */
+  /** Exact status from the log, or inferred from the job's status code when the attempt failed. */
   httpStatus?: number
   inferred: boolean
+  /** Inferred success: the job's status says 2xx, without the exact code (no log entry to read). */
+  inferredSuccess?: boolean
   /** The job's google.rpc code for the attempt, when it failed. */
   rpcCode?: number
   /** Scheduler's debugInfo from the log (e.g. URL_ERROR-ERROR_AUTHENTICATION). */
@@ -63,11 +65,16 @@ const RPC_NAMES: Record<number, string> = {
 }
 export const rpcName = (code: number): string => RPC_NAMES[code] ?? `code ${code}`
 
-/** The HTTP status a job's google.rpc.Status implies; undefined when it is too coarse (UNKNOWN). */
+/**
+ * The HTTP status a failed attempt's google.rpc code implies; undefined when it is too coarse
+ * (UNKNOWN) or absent — no code means some 2xx, and which one only the log knows.
+ */
 export function httpFromRpc(code: number | undefined): number | undefined {
-  if (!code) return 200
-  return RPC_TO_HTTP[code]
+  return code ? RPC_TO_HTTP[code] : undefined
 }
+
+/** The attempt's status as the report and outputs show it: exact, `2xx` when only success is known, else undefined. */
+export const shownStatus = (a: AttemptResult): string | undefined => (a.httpStatus ? String(a.httpStatus) : a.inferredSuccess ? '2xx' : undefined)
 
 const FINISHED = 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished'
 
@@ -323,13 +330,15 @@ async function runOne(
     if (entry?.httpRequest?.status) {
       result.httpStatus = entry.httpRequest.status
       result.inferred = false
+      result.inferredSuccess = undefined
       result.debugInfo = entry.jsonPayload?.debugInfo
     } else {
       result.httpStatus = httpFromRpc(result.rpcCode)
       result.inferred = true
+      result.inferredSuccess = !result.rpcCode
       result.debugInfo = undefined
     }
-    result.passed = result.httpStatus === o.expectedStatus
+    result.passed = result.inferredSuccess ? o.expectedStatus >= 200 && o.expectedStatus < 300 : result.httpStatus === o.expectedStatus
     if (result.passed) {
       if (o.fixedAt !== undefined && retry > 0) result.propagationMs = Date.now() - o.fixedAt
       return result

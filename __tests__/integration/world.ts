@@ -101,7 +101,7 @@ export interface Run extends ActionRun {
     audience: string
     invoker_service_account: string
     findings: { check: string; severity: string; found: string }[]
-    http_status: number | null
+    http_status: number | '2xx' | null
     result: string
   }[]
 }

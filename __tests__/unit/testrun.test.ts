@@ -12,8 +12,8 @@ const OLD_ATTEMPT = '2024-01-01T00:00:00.000Z'
 
 describe('httpFromRpc', () => {
   it.each<[number | undefined, number | undefined]>([
-    [undefined, 200],
-    [0, 200],
+    [undefined, undefined],
+    [0, undefined],
     [3, 400],
     [4, 504],
     [5, 404],
@@ -153,7 +153,9 @@ describe('testRun: the attempt status', () => {
     ['the log says 200 but 204 was expected', { http: 200 }, 204, 200, false, false],
     ['log lags a little: still exact', { http: 403, rpc: 7, logDelayMs: 40 }, 200, 403, false, false],
     ['log never shows: status.code 7 → 403 inferred', { rpc: 7, log: false }, 200, 403, true, false],
-    ['log never shows: no code → 200 inferred', { log: false }, 200, 200, true, true],
+    ['log never shows: no code → a 2xx, inferred, meets 200', { log: false }, 200, undefined, true, true],
+    ['log never shows: no code → a 2xx, inferred, meets 204 too', { log: false }, 204, undefined, true, true],
+    ['log never shows: no code → a 2xx, which cannot meet 401', { log: false }, 401, undefined, true, false],
     ['log never shows: UNKNOWN → no status, inferred', { rpc: 2, log: false }, 200, undefined, true, false],
     ['log entry without an httpRequest status → inferred from the code', { rpc: 14 }, 200, 503, true, false]
   ])('%s', async (_, attempt, expectedStatus, httpStatus, inferred, passed, ...rest) => {
@@ -180,9 +182,9 @@ describe('testRun: the attempt status', () => {
     const f = fakeGoogle({ [JOB('a')]: [{ http: 401, rpc: 16 }], [JOB('b')]: [{ http: 200 }] }, { logErrors: [err, err, err, err] })
     const started = Date.now()
     const rs = await testRun(f.g, [job(JOB('a')), job(JOB('b'))], { ...FAST, logWaitMs: 4000 })
-    expect(rs.map(r => [r.httpStatus, r.inferred, r.passed])).toEqual([
-      [401, true, false],
-      [200, true, true]
+    expect(rs.map(r => [r.httpStatus, r.inferredSuccess, r.inferred, r.passed])).toEqual([
+      [401, false, true, false],
+      [undefined, true, true, true]
     ])
     expect(Date.now() - started).toBeLessThan(2000)
     expect(f.calls.listEntries).toBe(1)
@@ -326,7 +328,7 @@ describe('testRun: several jobs share the log queries', () => {
     await testRun(f.g, [job(JOB('a'))], FAST)
     const last = f.jobs.get(JOB('a'))!.last
     const [r] = await testRun(f.g, [job(JOB('a'), false, last)], { ...FAST, logWaitMs: 60 })
-    expect(r.httpStatus).toBe(200)
-    expect(r.inferred).toBe(true)
+    expect(r.httpStatus).toBeUndefined()
+    expect(r).toMatchObject({ inferred: true, inferredSuccess: true, passed: true })
   })
 })

@@ -2,7 +2,7 @@
 import { lastSegment } from '../names'
 import type { Check } from '../plan'
 import { wasRepaired, type JobOutcome, type Outcome } from './outcome'
-import { rpcName } from '../testrun'
+import { rpcName, shownStatus } from '../testrun'
 
 const ICON: Record<string, string> = { ok: '✅', warning: '⚠️', error: '❌' }
 const RESULT_LINE: Record<string, string> = {
@@ -29,7 +29,8 @@ export function testLine(j: JobOutcome, expected: number): string {
   const a = j.attempt
   if (!a) return 'Test run: not run.'
   if (a.error) return `Test run: ❌ ${a.error}.`
-  const status = a.httpStatus ? `HTTP ${a.httpStatus}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`
+  const shown = shownStatus(a)
+  const status = shown ? `HTTP ${shown}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`
   const how = a.inferred ? ' (inferred from the job status: the execution log entry was not available)' : ' (from the execution log)'
   const parts = [`Test run: ${a.passed ? '✅' : '❌'} ${status}${how}, expected ${expected}`]
   if (a.latencyMs !== undefined) parts.push(`attempt seen ${(a.latencyMs / 1000).toFixed(1)} s after jobs.run`)

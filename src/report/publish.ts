@@ -5,13 +5,14 @@ import { commentScope, commentTarget, postStickyComment } from './comment'
 import { renderMarkdown } from './markdown'
 import { lastSegment } from '../names'
 import { wasRepaired, type Outcome } from './outcome'
+import { shownStatus } from '../testrun'
 
 export function outputs(o: Outcome): Record<string, string> {
   const first = o.jobs[0]?.attempt
   return {
     result: o.result,
     changes: JSON.stringify(o.changes),
-    http_status: first?.httpStatus ? String(first.httpStatus) : '',
+    http_status: first ? (shownStatus(first) ?? '') : '',
     jobs: JSON.stringify(
       o.jobs.map(j => ({
         job: j.plan.job,
@@ -28,7 +29,7 @@ export function outputs(o: Outcome): Record<string, string> {
             remedy: c.remedy ?? null,
             fixable: !!c.fixedBy && !c.blocker
           })),
-        http_status: j.attempt?.httpStatus ?? null,
+        http_status: j.attempt?.httpStatus ?? (j.attempt?.inferredSuccess ? '2xx' : null),
         result: j.result
       }))
     )
@@ -54,7 +55,7 @@ export async function publish(o: Outcome, settings?: Settings): Promise<string> 
     }
     if (j.attempt && !j.attempt.passed)
       core.error(
-        `${id}: test attempt ${j.attempt.error ?? `returned ${j.attempt.httpStatus ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`,
+        `${id}: test attempt ${j.attempt.error ?? `returned ${shownStatus(j.attempt) ?? 'an unknown status'}, expected ${o.expectedStatus}`}${j.explanation ? `. Cause: ${j.explanation}` : ''}`,
         { title: `${id}: test run` }
       )
   }
