@@ -267,6 +267,21 @@ export class AttemptWatcher {
   }
 }
 
+/** Runner and Google clocks agree to well under this (both NTP-synced). */
+const CLOCK_SLACK_MS = 2000
+
+/**
+ * The attempt to wait past. A job on a tight schedule may have fired since it was first read (a
+ * fix phase takes seconds): the attempt `jobs.run` reports is then newer, and it is not ours.
+ * One that started around or after the call could be ours, and is not taken as the baseline.
+ */
+function laterAttempt(previous: string | undefined, reported: string | undefined, runStartedMs: number): string | undefined {
+  if (!reported) return previous
+  const at = Date.parse(reported)
+  if (!(at < runStartedMs - CLOCK_SLACK_MS)) return previous
+  return !previous || at > Date.parse(previous) ? reported : previous
+}
+
 /** Runs every job concurrently; `timeoutMs` bounds the whole phase. */
 export async function testRun(g: GoogleClients, jobs: TestRunJob[], o: TestRunOptions): Promise<AttemptResult[]> {
   const log = o.log ?? (() => {})
@@ -300,7 +315,8 @@ async function runOne(
     result.runs++
     const started = Date.now()
     try {
-      await g.scheduler.runJob(j.name, deadline)
+      const ran = await g.scheduler.runJob(j.name, deadline)
+      previous = laterAttempt(previous, ran.lastAttemptTime, started)
     } catch (e) {
       if (e instanceof QuotaWaitError) {
         result.runs-- // this run never started

@@ -168,6 +168,14 @@ describe('testRun: the attempt status', () => {
     expect(r.latencyMs).toBeGreaterThanOrEqual(0)
   })
 
+  it('a scheduled attempt that fired after the job was read is not taken for the test attempt', async () => {
+    const f = fakeGoogle({ [JOB('a')]: [{ http: 200 }] })
+    // Read before the fix phase: OLD_ATTEMPT. Then the job fired on its own schedule and got a 403.
+    f.jobs.set(JOB('a'), { last: new Date(Date.now() - 30_000).toISOString(), status: { code: 7, message: 'scheduled attempt' }, runs: 0 })
+    const [r] = await testRun(f.g, [job(JOB('a'), false, OLD_ATTEMPT)], FAST)
+    expect(r).toMatchObject({ httpStatus: 200, inferred: false, passed: true })
+  })
+
   it('a job that never ran before (no lastAttemptTime) is detected too', async () => {
     const f = fakeGoogle({ [JOB('a')]: [{ http: 200 }] })
     f.jobs.set(JOB('a'), { last: undefined, runs: 0 })
