@@ -48841,6 +48841,24 @@ const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 /** An explained authentication failure: what failed, why, and the exact fix. */
 class AuthError extends Error {
 }
+/**
+ * Masks the federated token STS returns to google-auth-library's external-account clients (in
+ * the action's WIF and in an ADC file from google-github-actions/auth). The library keeps that
+ * token to itself, handing out only the impersonated one, so the one place to see it is the
+ * response of its STS call. Should a new library version move that call, the integration tests
+ * that look for the STS token's mask fail.
+ */
+function maskStsTokens(client, mask) {
+    const sts = client.stsCredential;
+    sts?.transporter?.interceptors?.response?.add({
+        resolved: async (r) => {
+            const token = r.data?.access_token;
+            if (typeof token === 'string' && token)
+                mask(token);
+            return r;
+        }
+    });
+}
 /** Caches nothing itself: the google-auth-library clients refresh tokens before they expire. */
 function createTokenSource(opts) {
     const env = opts.env ?? process.env;
@@ -48862,7 +48880,7 @@ function createTokenSource(opts) {
             throw new AuthError("Workload identity needs the runner's OIDC token, and this job cannot request one: add `permissions: id-token: write` to the workflow job " +
                 '(pull requests from forks never get it; use mode: verify with credentials from a trusted workflow instead).');
         }
-        client = new src.IdentityPoolClient({
+        const wif = new src.IdentityPoolClient({
             type: 'external_account',
             audience: `//iam.${opts.universe}/${provider}`,
             subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
@@ -48878,12 +48896,17 @@ function createTokenSource(opts) {
                 }
             }
         });
+        maskStsTokens(wif, mask);
+        client = wif;
     }
     else {
         describe = env.GOOGLE_APPLICATION_CREDENTIALS
             ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})`
             : 'application default credentials';
-        client = new src.GoogleAuth({ scopes: SCOPES }).getClient();
+        client = new src.GoogleAuth({ scopes: SCOPES }).getClient().then(c => {
+            maskStsTokens(c, mask);
+            return c;
+        });
     }
     const token = async () => {
         let res;

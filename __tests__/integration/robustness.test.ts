@@ -145,7 +145,9 @@ describe('secrets', () => {
       .split('\n')
       .filter(l => l.startsWith('::add-mask::'))
       .map(l => l.slice('::add-mask::'.length))
-    expect(masked.length).toBeGreaterThan(0)
+    // The ADC file's STS token and the impersonated access token, each once.
+    expect(masked.filter(t => t.startsWith('ya29.fake-sts-'))).toHaveLength(1)
+    expect(masked.filter(t => t.startsWith('ya29.') && !t.includes('fake-sts-'))).toHaveLength(1)
     const all = r.stdout + r.stderr + r.summary + JSON.stringify(r.outputs)
     for (const t of new Set(masked)) {
       expect(all.split(t).length - 1).toBe(r.stdout.split('\n').filter(l => l === `::add-mask::${t}`).length)

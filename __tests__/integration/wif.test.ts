@@ -26,10 +26,11 @@ describe('workload identity inside the action', () => {
     expect(sts.status).toBe(200)
     expect((sts.body as Record<string, string>).audience).toBe(`//iam.googleapis.com/${WIF_PROVIDER}`)
     expect(fake.requests.find(q => q.path.endsWith(`${DEPLOYER_SA}:generateAccessToken`))?.status).toBe(200)
-    // The GitHub OIDC token and the access token are masked before anything prints them.
+    // The GitHub OIDC token, the STS token and the access token are masked before anything prints them.
     const masks = r.stdout.split('\n').filter(l => l.startsWith('::add-mask::'))
     expect(masks.some(l => l.includes('eyJ'))).toBe(true)
-    expect(masks.some(l => l.includes('ya29.'))).toBe(true)
+    expect(masks.filter(l => l.startsWith('::add-mask::ya29.fake-sts-'))).toHaveLength(1)
+    expect(masks.filter(l => l.startsWith('::add-mask::ya29.') && !l.includes('fake-sts-'))).toHaveLength(1)
     expect(r.stdout.split('\n').filter(l => !l.startsWith('::add-mask::') && /ya29\.|eyJ[A-Za-z0-9_-]{10,}\./.test(l))).toEqual([])
   })
 
