@@ -1,7 +1,7 @@
 /** Verify mode, blockers and warnings: what the action reports without writing anything. */
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { binding, functionUrl, httpJob, policy, sa } from '../../fake-gcp/scenario'
-import { act, closeAll, fn, healthy, INVOKER, job, jobName, P, R, service, world, writes } from './world'
+import { act, API_URL, closeAll, fn, healthy, INVOKER, job, jobName, P, R, service, world, writes } from './world'
 
 afterAll(closeAll)
 
@@ -45,6 +45,18 @@ describe('verify mode', () => {
     expect(r.fake.requests.some(q => q.path.endsWith(':run'))).toBe(false)
     expect(r.outputs.http_status).toBe('')
     expect(r.stdout).toMatch(/::error title=nightly-job%3A Token type::/)
+  })
+
+  it('drift in verify mode still test-runs the job as it is: the attempt fails and the finding explains it, still no writes', async () => {
+    const s = world(s => {
+      job(s, 'api-job').httpTarget!.oidcToken!.audience = `${API_URL}/tasks`
+    })
+    const r = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(r.outputs.result).toBe('failed')
+    expect(r.outputs.http_status).toBe('401')
+    expect(r.fake.requests.filter(q => q.path.endsWith('jobs/api-job:run'))).toHaveLength(1)
+    expect(writes(r.fake)).toEqual([])
+    expect(r.summary).toMatch(/Test run: ❌ HTTP 401 \(from the execution log\).*Cause: OIDC audience/)
   })
 
   it('a function target with no job given: finds the jobs that call it', async () => {
