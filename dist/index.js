@@ -49666,7 +49666,12 @@ function defaultAudience(uri, t, current) {
         return c.origin;
     return t.kind === 'gen1' ? (t.functionUrl ?? '') : originOf(t.serviceUrls[0] ?? t.functionUrl ?? '');
 }
-const blocksScheduler = (ingress) => !!ingress && ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'].includes(ingress);
+/**
+ * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
+ * perimeter (Google's ingress pages for Cloud Run and for functions), so it turns away only a job
+ * in another project; ingress NONE turns away everything.
+ */
+const INTERNAL_INGRESS = ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'];
 function updateCommand(jobName, sa, audience) {
     const j = splitName(jobName);
     return `gcloud scheduler jobs update http ${j.id} --project ${j.project} --location ${j.location} --oidc-service-account-email ${sa} --oidc-token-audience ${audience}`;
@@ -49801,19 +49806,24 @@ function planJob(o, observed, s) {
         // fix mode would rewrite a working job's audience and grant a role nobody needs.
         return { plan };
     }
-    if (blocksScheduler(t.ingress)) {
+    const jobProject = splitName(o.name).project;
+    const targetProject = splitName(t.invokeResource).project;
+    const internal = !!t.ingress && INTERNAL_INGRESS.includes(t.ingress);
+    if (t.ingress === 'INGRESS_TRAFFIC_NONE' || (internal && jobProject !== targetProject)) {
         checks.push({
             id: 'target.ingress',
             title: 'Ingress',
             severity: 'error',
-            found: t.ingress,
-            expected: t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
+            found: internal ? `${t.ingress} (the job is in project ${jobProject}, the target in ${targetProject})` : t.ingress,
+            expected: internal ? `the job in ${targetProject}, or INGRESS_TRAFFIC_ALL` : t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
             blocker: true,
-            remedy: `Cloud Scheduler calls from outside the VPC, so internal-only ingress answers it 403. Allow all ingress (and keep IAM as the gate): ${ingressCommand(t)}`
+            remedy: internal
+                ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${ingressCommand(t)}`
+                : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${ingressCommand(t)}`
         });
     }
     else
-        checks.push(plan_ok('target.ingress', 'Ingress', t.ingress ?? 'all'));
+        checks.push(plan_ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all')));
     // Invoker account: the input, else the job's current token account.
     const current = http.oidcToken;
     const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail;
@@ -50045,7 +50055,7 @@ function explainFailure(plan, attempt, applied) {
     const byStatus = {
         401: ['job.token', 'job.audience', 'job.service_account'],
         403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
-        404: ['job.uri']
+        404: ['job.uri', 'target.ingress']
     };
     const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : [];
     // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.

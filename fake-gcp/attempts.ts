@@ -133,17 +133,21 @@ export class Attempts {
   callTarget(job: Job, cred: Credential): AttemptOutcome {
     const uri = job.httpTarget?.uri ?? ''
     const fn = this.state.functionByUrl(uri)
-    if (fn) return fn.spec.environment === 'GEN_1' ? this.gen1(fn, cred) : this.gen2(fn, cred)
+    // Internal ingress admits Scheduler from the target's own project (Google's ingress pages for
+    // Cloud Run and functions); the stand-in has no VPC Service Controls perimeters.
+    const from = job.name.split('/')[1]
+    if (fn) return fn.spec.environment === 'GEN_1' ? this.gen1(fn, cred, from) : this.gen2(fn, cred, from)
     const origin = safeOrigin(uri)
     const svc = origin && /\.run\.app$/.test(new URL(origin).hostname) ? this.state.serviceByOrigin(origin) : undefined
-    if (svc) return this.runService(svc, cred, [], svc.spec.response)
+    if (svc) return this.runService(svc, cred, from, [], svc.spec.response)
     return { status: 404, reason: `no function or service serves ${uri}` }
   }
 
-  private gen1(fn: FunctionRec, cred: Credential): AttemptOutcome {
+  private gen1(fn: FunctionRec, cred: Credential, from: string): AttemptOutcome {
     if (fn.spec.state && fn.spec.state !== 'ACTIVE') return { status: 404, reason: `function is ${fn.spec.state}` }
-    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL')
-      return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
+    // Functions turn away what their ingress does not admit with 404.
+    if (!admits(fn.spec.ingressSettings, fn.name, from))
+      return { status: 404, reason: `ingress ${fn.spec.ingressSettings} does not admit Scheduler from ${from}` }
     const resp = fn.spec.response ?? { status: 200 }
     if (this.invokerAllowed('allUsers', fn.name, 'cloudfunctions.functions.invoke')) return { status: resp.status, reason: 'public function' }
     const check = this.checkToken(cred, [fn.url])
@@ -154,18 +158,17 @@ export class Attempts {
     return { status: resp.status, reason: 'invoked' }
   }
 
-  private gen2(fn: FunctionRec, cred: Credential): AttemptOutcome {
+  private gen2(fn: FunctionRec, cred: Credential, from: string): AttemptOutcome {
     if (fn.spec.state && fn.spec.state !== 'ACTIVE') return { status: 404, reason: `function is ${fn.spec.state}` }
-    if (fn.spec.ingressSettings && fn.spec.ingressSettings !== 'ALLOW_ALL')
-      return { status: 403, reason: `ingress ${fn.spec.ingressSettings} blocks Scheduler` }
+    if (!admits(fn.spec.ingressSettings, fn.name, from))
+      return { status: 403, reason: `ingress ${fn.spec.ingressSettings} does not admit Scheduler from ${from}` }
     const svc = this.state.services.get(fn.serviceName!)!
-    return this.runService(svc, cred, [fn.url], fn.spec.response ?? svc.spec.response)
+    return this.runService(svc, cred, from, [fn.url], fn.spec.response ?? svc.spec.response)
   }
 
-  private runService(svc: ServiceRec, cred: Credential, extraAudiences: string[], response?: { status: number }): AttemptOutcome {
+  private runService(svc: ServiceRec, cred: Credential, from: string, extraAudiences: string[], response?: { status: number }): AttemptOutcome {
     const resp = response ?? { status: 200 }
-    const ingress = svc.spec.ingress ?? 'INGRESS_TRAFFIC_ALL'
-    if (ingress !== 'INGRESS_TRAFFIC_ALL') return { status: 403, reason: `ingress ${ingress} blocks Scheduler` }
+    if (!admits(svc.spec.ingress, svc.name, from)) return { status: 403, reason: `ingress ${svc.spec.ingress} does not admit Scheduler from ${from}` }
     if (svc.spec.invokerIamDisabled) return { status: resp.status, reason: 'invoker IAM check disabled' }
     if (this.invokerAllowed('allUsers', svc.name, 'run.routes.invoke')) return { status: resp.status, reason: 'public service' }
     // Cloud Run compares the audience with the service's URLs as origins: a path makes it a mismatch
@@ -220,4 +223,11 @@ export class Attempts {
     if (httpRequest) entry.httpRequest = httpRequest
     this.state.logs.push({ entry, visibleAt })
   }
+}
+
+/** Whether a target's ingress admits Cloud Scheduler calling from project `from`. */
+function admits(ingress: string | undefined, target: string, from: string): boolean {
+  if (!ingress || ingress === 'ALLOW_ALL' || ingress === 'INGRESS_TRAFFIC_ALL') return true
+  if (ingress === 'INGRESS_TRAFFIC_NONE') return false
+  return target.split('/')[1] === from // the internal settings
 }

@@ -119,12 +119,28 @@ test('public targets and ingress', async () => {
   const off = scenario('https://svc-abcdefghij-uc.a.run.app', {})
   off.services![0].invokerIamDisabled = true
   expect((await attempt(off)).http).toBe(200)
+})
+
+test("internal ingress admits Scheduler from the target's own project only; NONE admits nothing", async () => {
+  // Same project: Google's ingress pages list Cloud Scheduler among the internal sources.
   const internal = scenario('https://svc-abcdefghij-uc.a.run.app', oidc('https://svc-abcdefghij-uc.a.run.app'))
   internal.services![0].ingress = 'INGRESS_TRAFFIC_INTERNAL_ONLY'
-  expect((await attempt(internal)).http).toBe(403)
+  expect((await attempt(internal)).http).toBe(200)
   const g1internal = scenario(G1, oidc(G1))
   g1internal.functions![0].ingressSettings = 'ALLOW_INTERNAL_ONLY'
-  expect((await attempt(g1internal)).http).toBe(403)
+  expect((await attempt(g1internal)).http).toBe(200)
+  // A job in another project: a function answers 404, Cloud Run 403.
+  const OTHER = 'other-att-proj'
+  const crossUrl = `https://${R}-${OTHER}.cloudfunctions.net/g1`
+  const cross = scenario(crossUrl, oidc(crossUrl))
+  cross.projects.push({ projectId: OTHER, projectNumber: '998', iamPolicy: policy(binding('roles/owner', OWNER)) })
+  cross.functions!.push(
+    gen1Function(OTHER, R, 'g1', { ingressSettings: 'ALLOW_INTERNAL_ONLY', iamPolicy: policy(binding('roles/cloudfunctions.invoker', sa(INV))) })
+  )
+  expect((await attempt(cross)).http).toBe(404)
+  const none = scenario('https://svc-abcdefghij-uc.a.run.app', oidc('https://svc-abcdefghij-uc.a.run.app'))
+  none.services![0].ingress = 'INGRESS_TRAFFIC_NONE'
+  expect((await attempt(none)).http).toBe(403)
 })
 
 test('IAM propagation: a fresh grant counts for invocations only after the delay', async () => {

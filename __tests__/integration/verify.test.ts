@@ -1,7 +1,7 @@
 /** Verify mode, blockers and warnings: what the action reports without writing anything. */
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { binding, functionUrl, httpJob, policy, sa } from '../../fake-gcp/scenario'
-import { act, API_URL, closeAll, fn, healthy, INVOKER, job, jobName, P, R, service, world, writes } from './world'
+import { binding, deployerProject, functionUrl, gen1Function, httpJob, policy, sa } from '../../fake-gcp/scenario'
+import { act, API_URL, closeAll, DEPLOYER, fn, healthy, INVOKER, job, jobName, P, R, service, world, writes } from './world'
 
 afterAll(closeAll)
 
@@ -91,25 +91,37 @@ describe('what an audit meets', () => {
 })
 
 describe('blockers and warnings', () => {
-  it('internal-only ingress: failed, explained, cannot be fixed', async () => {
+  it("internal-only ingress in the job's own project admits Cloud Scheduler: ok, 200, nothing to open up", async () => {
     const s = world(s => {
       service(s, 'api').ingress = 'INGRESS_TRAFFIC_INTERNAL_ONLY'
-    })
-    const r = await act(s, { mode: 'fix', job: 'api-job', region: R })
-    expect(r.outputs.result).toBe('failed')
-    expect(r.outputs.http_status).toBe('403')
-    expect(r.jobs[0].findings.map(f => f.check)).toContain('target.ingress')
-    expect(r.summary).toMatch(/Cause: Ingress: INGRESS_TRAFFIC_INTERNAL_ONLY/)
-    expect(writes(r.fake)).toEqual([])
-  })
-
-  it('gen 1 internal-only ingress is a blocker too', async () => {
-    const s = world(s => {
       fn(s, 'legacy').ingressSettings = 'ALLOW_INTERNAL_ONLY'
     })
-    const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R })
+    const r = await act(s, { mode: 'verify', job: 'api-job, legacy-job', region: R })
+    expect(r.outputs.result).toBe('ok')
+    expect(r.jobs.map(j => [j.http_status, j.findings])).toEqual([
+      [200, []],
+      [200, []]
+    ])
+    expect(r.summary).toContain(`INGRESS_TRAFFIC_INTERNAL_ONLY (admits Cloud Scheduler from ${P})`)
+  })
+
+  it('an internal-only function in another project than the job: blocker, explained, nothing written', async () => {
+    const OTHER = 'acme-shared'
+    const url = functionUrl(OTHER, R, 'reports')
+    const s = world(s => {
+      s.projects.push(deployerProject(OTHER, '444455556666', DEPLOYER))
+      s.functions!.push(
+        gen1Function(OTHER, R, 'reports', { ingressSettings: 'ALLOW_INTERNAL_ONLY', iamPolicy: policy(binding('roles/cloudfunctions.invoker', sa(INVOKER))) })
+      )
+      job(s, 'legacy-job').httpTarget = { uri: url, httpMethod: 'POST', oidcToken: { serviceAccountEmail: INVOKER, audience: url } }
+    })
+    const r = await act(s, { mode: 'fix', job: 'legacy-job', region: R })
     expect(r.outputs.result).toBe('failed')
+    expect(r.outputs.http_status).toBe('404')
     expect(r.jobs[0].findings.map(f => f.check)).toEqual(['target.ingress'])
+    expect(r.summary).toMatch(/Cause: Ingress: ALLOW_INTERNAL_ONLY \(the job is in project acme-prod, the target in acme-shared\)/)
+    expect(r.summary).toMatch(/Create the job in acme-shared/)
+    expect(writes(r.fake)).toEqual([])
   })
 
   it('a paused job is a warning: the result stays ok and the test run still triggers', async () => {

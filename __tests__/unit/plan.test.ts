@@ -494,30 +494,60 @@ describe('several jobs', () => {
 
 // ---- findings the action cannot fix ----------------------------------------------------------
 
+describe("internal ingress in the job's own project admits Cloud Scheduler", () => {
+  it.each<[string, TargetState, string]>([
+    ['gen 1 ALLOW_INTERNAL_ONLY', gen1({ ingress: 'ALLOW_INTERNAL_ONLY' }), FN1_URL],
+    ['gen 1 ALLOW_INTERNAL_AND_GCLB', gen1({ ingress: 'ALLOW_INTERNAL_AND_GCLB' }), FN1_URL],
+    ['gen 2 INGRESS_TRAFFIC_INTERNAL_ONLY', gen2({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }), FN2_URL],
+    ['Cloud Run INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', service({ ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' }), SVC_URL]
+  ])('%s: ok, no blocker, nothing to change', (_, t, url) => {
+    const p = plan(one(t, job('j1', url, { oidc: { sa: SA, aud: url } })), settings())
+    expect(byId(p.jobs[0])['target.ingress']).toMatchObject({ severity: 'ok', found: `${t.ingress} (admits Cloud Scheduler from ${P})` })
+    expect(hasBlocker(p.jobs[0])).toBe(false)
+    expect(p.changes).toEqual([])
+  })
+})
+
 describe('blockers and warnings', () => {
   const GOOGLE_API = `https://run.googleapis.com/v2/projects/${P}/locations/us-central1/jobs/etl:run`
   type Row = [string, () => Observed, Record<string, string>, CheckId, RegExp?]
   it.each<Row>([
     [
-      'gen 1 ingress ALLOW_INTERNAL_ONLY',
-      () => one(gen1({ ingress: 'ALLOW_INTERNAL_ONLY' }), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })),
+      'gen 1 ingress ALLOW_INTERNAL_ONLY, function in another project than the job',
+      () => {
+        const url = 'https://us-central1-other-proj.cloudfunctions.net/fn1'
+        const fn = 'projects/other-proj/locations/us-central1/functions/fn1'
+        return one(gen1({ name: fn, invokeResource: fn, functionUrl: url, ingress: 'ALLOW_INTERNAL_ONLY' }), job('j1', url, { oidc: { sa: SA, aud: url } }))
+      },
       {},
       'target.ingress',
-      /ingress/i
+      /job is in project my-proj, the target in other-proj.*admits Cloud Scheduler only from other-proj/
     ],
     [
-      'Cloud Run INGRESS_TRAFFIC_INTERNAL_ONLY',
-      () => one(service({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }), job('j1', `${SVC_URL}/x`, { oidc: { sa: SA, aud: SVC_URL } })),
+      'gen 2 INGRESS_TRAFFIC_INTERNAL_ONLY, function in another project than the job',
+      () => {
+        const url = 'https://us-central1-other-proj.cloudfunctions.net/fn2'
+        const svc = 'projects/other-proj/locations/us-central1/services/fn2'
+        return one(
+          gen2({
+            name: 'projects/other-proj/locations/us-central1/functions/fn2',
+            invokeResource: svc,
+            functionUrl: url,
+            ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY'
+          }),
+          job('j1', url, { oidc: { sa: SA, aud: url } })
+        )
+      },
       {},
       'target.ingress',
-      /ingress/i
+      /other-proj/
     ],
     [
-      'gen 2 INGRESS_TRAFFIC_INTERNAL_ONLY',
-      () => one(gen2({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }), job('j1', FN2_URL, { oidc: { sa: SA, aud: FN2_URL } })),
+      'Cloud Run INGRESS_TRAFFIC_NONE',
+      () => one(service({ ingress: 'INGRESS_TRAFFIC_NONE' }), job('j1', SVC_URL, { oidc: { sa: SA, aud: SVC_URL } })),
       {},
       'target.ingress',
-      /ingress/i
+      /accepts no traffic/
     ],
     ['UPDATE_FAILED job', () => one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } }, 'UPDATE_FAILED')), {}, 'job.state'],
     [

@@ -39,7 +39,7 @@ export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: b
   const byStatus: Record<number, string[]> = {
     401: ['job.token', 'job.audience', 'job.service_account'],
     403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
-    404: ['job.uri']
+    404: ['job.uri', 'target.ingress']
   }
   const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : []
   // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
