@@ -106,7 +106,7 @@ export function functionsRoutes(): Route[] {
       permissionPrefix: 'cloudfunctions.functions',
       validPermission: p => p.startsWith('cloudfunctions.'),
       notFoundMessage: notFoundMsg,
-      getVerbs: ['GET', 'POST']
+      getVerbs: ['GET'] // GET only (gcloud's generated clients); a POST is answered 404, as by Google
     })
   ]
 }

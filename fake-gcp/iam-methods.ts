@@ -15,7 +15,7 @@ export interface IamTarget {
   /** permissions testIamPermissions accepts for this resource type */
   validPermission: (p: string) => boolean
   notFoundMessage: (c: Ctx) => string
-  /** HTTP verbs getIamPolicy answers on (v2 APIs use GET, v1 ones POST; some both) */
+  /** HTTP verbs getIamPolicy answers on: GET for Functions and Run, POST for Resource Manager and IAM */
   getVerbs: ('GET' | 'POST')[]
   /** the API's own wording for a denial, when it is not the usual one */
   deny?: (permission: string, shown: string) => ApiError

@@ -173,7 +173,7 @@ export function runRoutes(): Route[] {
       permissionPrefix: 'run.services',
       validPermission: p => p.startsWith('run.'),
       notFoundMessage: notFoundMsg,
-      getVerbs: ['GET', 'POST']
+      getVerbs: ['GET'] // GET only (gcloud's generated clients); a POST is answered 404, as by Google
     })
   ]
 }

@@ -130,3 +130,12 @@ test('editor cannot set IAM policies; an unknown malformed role is refused', asy
   expect(bad.status).toBe(400)
   expect(bad.body.error.message).toMatch(/Role run.invoker is not supported/)
 })
+
+test('Cloud Run takes getIamPolicy as GET only (version in the query); a POST is not found', async () => {
+  fake = await startFakeGcp(scenario())
+  const svc = `projects/${P}/locations/us-central1/services/svc`
+  // The caller may not read it: a GET reaches the permission check, a POST matches no method at all.
+  const get = await call(fake, 'GET', `v2/${svc}:getIamPolicy?options.requestedPolicyVersion=3`)
+  expect([get.status, get.body.error.status]).toEqual([403, 'PERMISSION_DENIED'])
+  expect((await call(fake, 'POST', `v2/${svc}:getIamPolicy`, { options: { requestedPolicyVersion: 3 } })).status).toBe(404)
+})
