@@ -49007,13 +49007,23 @@ class LoggingClient {
     constructor(http) {
         this.http = http;
     }
+    /**
+     * The first page with entries. Logging may answer empty pages with a nextPageToken while it
+     * scans; up to MAX_EMPTY_PAGES of those are followed (each is a read against the quota).
+     */
     async listEntries(req) {
-        const res = await withContext('Failed to read the Cloud Scheduler execution log', () => this.http.request('v2/entries:list', {
-            body: { orderBy: 'timestamp desc', pageSize: 100, ...req }
-        }));
-        return res.entries ?? [];
+        let pageToken;
+        for (let page = 0;; page++) {
+            const res = await withContext('Failed to read the Cloud Scheduler execution log', () => this.http.request('v2/entries:list', {
+                body: { orderBy: 'timestamp desc', pageSize: 100, ...req, ...(pageToken ? { pageToken } : {}) }
+            }));
+            if (res.entries?.length || !res.nextPageToken || page >= MAX_EMPTY_PAGES)
+                return res.entries ?? [];
+            pageToken = res.nextPageToken;
+        }
     }
 }
+const MAX_EMPTY_PAGES = 2;
 
 ;// CONCATENATED MODULE: ./src/google/projects.ts
 

@@ -62,7 +62,11 @@ export function loggingRoutes(state: FakeState): Route[] {
         .filter(e => filter(e as unknown as Record<string, unknown>))
         .sort((x, y) => (x.timestamp < y.timestamp ? -1 : x.timestamp > y.timestamp ? 1 : 0))
       if (order === 'timestamp desc') matching.reverse()
-      const start = b.pageToken ? Number(Buffer.from(b.pageToken, 'base64').toString('utf8').replace(/^o:/, '')) : 0
+      const token = b.pageToken ? Buffer.from(b.pageToken, 'base64').toString('utf8') : ''
+      const empties = c.state.settings.logEmptyPages
+      const scanned = token.startsWith('e:') ? Number(token.slice(2)) : token ? empties : 0
+      if (scanned < empties) return { nextPageToken: Buffer.from(`e:${scanned + 1}`).toString('base64') }
+      const start = token.startsWith('o:') ? Number(token.slice(2)) : 0
       if (!Number.isInteger(start)) throw invalidArgument('Invalid page token.')
       const page = matching.slice(start, start + (size || 50))
       const out: Record<string, unknown> = {}

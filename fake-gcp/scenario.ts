@@ -110,6 +110,11 @@ export interface Settings {
   iamPropagationDelayMs?: number
   coarseStatus?: boolean
   loggingReadsPerMinute?: number
+  /**
+   * entries:list answers this many empty pages (a nextPageToken, no entries) before the results,
+   * as Logging may while it scans: "If entries is empty, nextPageToken may still be returned".
+   */
+  logEmptyPages?: number
 }
 
 export interface Scenario {

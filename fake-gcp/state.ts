@@ -90,7 +90,8 @@ export class FakeState {
       logIngestionDelayMs: s.logIngestionDelayMs ?? 1000,
       iamPropagationDelayMs: s.iamPropagationDelayMs ?? 0,
       coarseStatus: s.coarseStatus ?? false,
-      loggingReadsPerMinute: s.loggingReadsPerMinute ?? 60
+      loggingReadsPerMinute: s.loggingReadsPerMinute ?? 60,
+      logEmptyPages: s.logEmptyPages ?? 0
     }
     this.caller = scenario.caller
     this.wif = scenario.wif

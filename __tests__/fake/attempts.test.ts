@@ -177,3 +177,16 @@ test('log entries: shape, and visible to entries:list only after the ingestion d
   await sleep(350)
   expect((await list()).body.entries.map((e: { insertId: string }) => e.insertId)).toEqual([finished.insertId, started.insertId])
 })
+
+test('logEmptyPages: entries:list answers empty pages with a nextPageToken before the results, as Logging may', async () => {
+  const s = scenario(G1, oidc(G1), { settings: { attemptDelayMs: 10, logIngestionDelayMs: 0, logEmptyPages: 2 } })
+  await attempt(s)
+  const body = { resourceNames: [`projects/${P}`], filter: 'resource.type="cloud_scheduler_job"', orderBy: 'timestamp desc' }
+  const first = await call(fake, 'POST', 'v2/entries:list', body)
+  expect(first.body.entries).toBeUndefined()
+  const second = await call(fake, 'POST', 'v2/entries:list', { ...body, pageToken: first.body.nextPageToken })
+  expect(second.body.entries).toBeUndefined()
+  const third = await call(fake, 'POST', 'v2/entries:list', { ...body, pageToken: second.body.nextPageToken })
+  expect(third.body.entries).toHaveLength(2)
+  expect(third.body.nextPageToken).toBeUndefined()
+})

@@ -87,6 +87,15 @@ describe('Google being Google', () => {
     expect(r.summary).toMatch(/IAM propagation took \d+\.\d s/)
   })
 
+  it('Logging answers empty pages with a nextPageToken first: followed, and the status is still exact', async () => {
+    const s = healthy()
+    s.settings = { ...s.settings, logEmptyPages: 2 }
+    const r = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(r.outputs.http_status).toBe('200')
+    expect(r.summary).toMatch(/✅ HTTP 200 \(from the execution log\)/)
+    expect(r.fake.requests.filter(q => q.path === '/v2/entries:list' && (q.body as { pageToken?: string }).pageToken).length).toBeGreaterThanOrEqual(2)
+  })
+
   it('execution log not readable (no roles/logging.viewer): status inferred from the job and said so', async () => {
     const s = world(s => {
       s.projects[0].iamPolicy!.bindings = s.projects[0].iamPolicy!.bindings!.filter(b => b.role !== 'roles/logging.viewer')

@@ -5,12 +5,22 @@ import type { LogEntry } from './types'
 export class LoggingClient {
   constructor(private readonly http: GoogleHttp) {}
 
+  /**
+   * The first page with entries. Logging may answer empty pages with a nextPageToken while it
+   * scans; up to MAX_EMPTY_PAGES of those are followed (each is a read against the quota).
+   */
   async listEntries(req: { resourceNames: string[]; filter: string; orderBy?: string; pageSize?: number }): Promise<LogEntry[]> {
-    const res = await withContext('Failed to read the Cloud Scheduler execution log', () =>
-      this.http.request<{ entries?: LogEntry[] }>('v2/entries:list', {
-        body: { orderBy: 'timestamp desc', pageSize: 100, ...req }
-      })
-    )
-    return res.entries ?? []
+    let pageToken: string | undefined
+    for (let page = 0; ; page++) {
+      const res = await withContext('Failed to read the Cloud Scheduler execution log', () =>
+        this.http.request<{ entries?: LogEntry[]; nextPageToken?: string }>('v2/entries:list', {
+          body: { orderBy: 'timestamp desc', pageSize: 100, ...req, ...(pageToken ? { pageToken } : {}) }
+        })
+      )
+      if (res.entries?.length || !res.nextPageToken || page >= MAX_EMPTY_PAGES) return res.entries ?? []
+      pageToken = res.nextPageToken
+    }
   }
 }
+
+const MAX_EMPTY_PAGES = 2
