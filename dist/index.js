@@ -49881,18 +49881,34 @@ function planJob(o, observed, s) {
             remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
         });
     }
-    else if (current?.serviceAccountEmail === invoker)
-        checks.push(plan_ok('job.service_account', 'Invoker account', invoker));
-    else
-        checks.push({
-            id: 'job.service_account',
-            title: 'Invoker account',
-            severity: 'error',
-            found: current?.serviceAccountEmail ?? 'none',
-            expected: invoker,
-            fixedBy: 'job.oidc',
-            remedy: updateCommand(o.name, invoker, audience)
-        });
+    else {
+        // Scheduler's API reference: "The service account must be within the same project as the job."
+        const invokerProject = projectOfServiceAccount(invoker);
+        const otherProject = invokerProject && invokerProject !== jobProject
+            ? ` Google documents that a job's OIDC account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
+            : '';
+        if (current?.serviceAccountEmail !== invoker)
+            checks.push({
+                id: 'job.service_account',
+                title: 'Invoker account',
+                severity: 'error',
+                found: current?.serviceAccountEmail ?? 'none',
+                expected: invoker,
+                fixedBy: 'job.oidc',
+                remedy: updateCommand(o.name, invoker, audience) + otherProject
+            });
+        else if (otherProject)
+            checks.push({
+                id: 'job.service_account',
+                title: 'Invoker account',
+                severity: 'warning',
+                found: invoker,
+                expected: `a service account of ${jobProject}`,
+                remedy: otherProject.trim()
+            });
+        else
+            checks.push(plan_ok('job.service_account', 'Invoker account', invoker));
+    }
     // Audience: what the token would carry today vs what the target accepts.
     // An empty audience means the URI: judge what the token would really carry.
     const wantedAudience = s.audience ?? (audience || uri);

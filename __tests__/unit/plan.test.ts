@@ -649,6 +649,23 @@ describe('blockers and warnings', () => {
     expect(p.changes.filter(ch => ch.kind === 'job.oidc')).toEqual([])
   })
 
+  it("a job signing as an account of another project → a warning citing Google's same-project rule, nothing to change", () => {
+    const other = 'invoker@shared-proj.iam.gserviceaccount.com'
+    const t = gen1({ policy: policy(bind(CF_INVOKER, `serviceAccount:${other}`)) })
+    const p = plan(one(t, job('j1', FN1_URL, { oidc: { sa: other, aud: FN1_URL } })), settings())
+    expect(byId(p.jobs[0])['job.service_account']).toMatchObject({ severity: 'warning', found: other, expected: `a service account of ${P}` })
+    expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(/must be in the job's project \(my-proj\), and .* is in shared-proj/)
+    expect(notOk(p.jobs[0])).toEqual(['job.service_account'])
+    expect(p.changes).toEqual([])
+  })
+
+  it('invoker_service_account of another project → the repair is planned, and its remedy carries the same caution', () => {
+    const other = 'invoker@shared-proj.iam.gserviceaccount.com'
+    const p = plan(one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })), settings({ invoker_service_account: other }))
+    expect(byId(p.jobs[0])['job.service_account']).toMatchObject({ severity: 'error', fixedBy: 'job.oidc', expected: other })
+    expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(/--oidc-service-account-email invoker@shared-proj.* must be in the job's project/)
+  })
+
   it('PAUSED → a warning only', () => {
     const p = plan(one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } }, 'PAUSED')), settings())
     const jp = p.jobs[0]
