@@ -1,7 +1,7 @@
 /** Cloud Functions: the v2 API (which also returns gen 1 functions) and the v1 API for gen 1. */
 import { notFound } from './errors'
 import { iamMethods } from './iam-methods'
-import { route, type Ctx, type Route } from './router'
+import { listPage, route, type Ctx, type Route } from './router'
 import type { FakeState, FunctionRec } from './state'
 
 const P = '/(v1|v2)/projects/([^/]+)/locations/([^/]+)/functions/([^/:]+)'
@@ -96,8 +96,16 @@ export function functionsRoutes(): Route[] {
       c.state.require(c.identity, `projects/${c.params[1]}`, 'cloudfunctions.functions.list', `projects/${c.params[1]}/locations/${c.params[2]}`)
       const proj = c.state.project(c.params[1])!
       const all = [...c.state.functions.values()].filter(f => f.project === proj.projectId && (c.params[2] === '-' || f.region === c.params[2]))
-      const shown = c.params[0] === 'v1' ? all.filter(f => f.spec.environment === 'GEN_1').map(v1Function) : all.map(f => v2Function(c.state, f))
-      return shown.length ? { functions: shown } : {}
+      // Functions v2 pages at most 1000 per call (its ListFunctionsRequest); v1 takes pageSize as well.
+      return c.params[0] === 'v1'
+        ? listPage(
+            c,
+            all.filter(f => f.spec.environment === 'GEN_1'),
+            'functions',
+            1000,
+            v1Function
+          )
+        : listPage(c, all, 'functions', 1000, f => v2Function(c.state, f))
     }),
     ...iamMethods({
       path: P,

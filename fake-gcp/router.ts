@@ -1,6 +1,6 @@
 /** Routes: one table per API module, matched on method + decoded path. */
 import type { IncomingHttpHeaders } from 'node:http'
-import { unauthenticated } from './errors'
+import { invalidArgument, unauthenticated } from './errors'
 import type { Identity } from './policy'
 import type { FakeState } from './state'
 import type { AccessToken } from './tokens'
@@ -61,4 +61,26 @@ export function match(routes: Route[], method: string, path: string): { route: R
     if (m) return { route: r, params: m.slice(1) }
   }
   return undefined
+}
+
+/**
+ * One page of a List method: `pageSize` (0 or absent → `maxSize`, capped at it) and an opaque
+ * `pageToken`, as Google's List methods take them in the query.
+ */
+export function listPage<T>(c: Ctx, items: T[], key: string, maxSize: number, render: (x: T) => unknown = x => x): Record<string, unknown> {
+  const size = Math.min(Number(c.query.get('pageSize') ?? 0) || maxSize, maxSize)
+  const token = c.query.get('pageToken')
+  const start = token
+    ? Number(
+        Buffer.from(token, 'base64')
+          .toString('utf8')
+          .replace(/^offset:/, '')
+      )
+    : 0
+  if (token && !Number.isInteger(start)) throw invalidArgument('Invalid page token.')
+  const page = items.slice(start, start + size)
+  const out: Record<string, unknown> = {}
+  if (page.length) out[key] = page.map(render)
+  if (start + size < items.length) out.nextPageToken = Buffer.from(`offset:${start + size}`).toString('base64')
+  return out
 }

@@ -1,7 +1,7 @@
 /** Cloud Run: the v2 API, the v1 IAM methods gcloud uses, and the Knative-style v1 surface of `gcloud run services describe`. */
 import { ApiError, notFound } from './errors'
 import { iamMethods } from './iam-methods'
-import { route, type Ctx, type Route } from './router'
+import { listPage, route, type Ctx, type Route } from './router'
 import type { FakeState, ServiceRec } from './state'
 
 const TIME = '2025-01-01T00:00:00.000000Z'
@@ -154,7 +154,7 @@ export function runRoutes(): Route[] {
       c.state.require(c.identity, `projects/${c.params[0]}`, 'run.services.list', `projects/${c.params[0]}/locations/${c.params[1]}`)
       const proj = c.state.project(c.params[0])!
       const all = [...c.state.services.values()].filter(s => s.project === proj.projectId && (c.params[1] === '-' || s.region === c.params[1]))
-      return all.length ? { services: all.map(s => v2Service(c.state, s)) } : {}
+      return listPage(c, all, 'services', 1000, s => v2Service(c.state, s))
     }),
     // v1 (Knative) get, both as a OnePlatform path and as a namespace path
     route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, c => {

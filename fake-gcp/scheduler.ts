@@ -2,7 +2,7 @@
 /** Cloud Scheduler v1: jobs get / list / patch (updateMask) / run / pause / resume. */
 import type { Attempts } from './attempts'
 import { ApiError, invalidArgument, notFound } from './errors'
-import { route, type Ctx, type Route } from './router'
+import { listPage, route, type Ctx, type Route } from './router'
 import type { Job } from './scenario'
 import { saResource } from './state'
 
@@ -160,21 +160,7 @@ export function schedulerRoutes(attempts: Attempts): Route[] {
       const proj = c.state.project(c.params[0])!
       const prefix = `projects/${proj.projectId}/locations/${c.params[1]}/jobs/`
       const all = [...c.state.jobs.values()].filter(j => j.name.startsWith(prefix))
-      const size = Math.min(Number(c.query.get('pageSize') ?? 0) || 500, 500)
-      const token = c.query.get('pageToken')
-      const start = token
-        ? Number(
-            Buffer.from(token, 'base64')
-              .toString('utf8')
-              .replace(/^offset:/, '')
-          )
-        : 0
-      if (token && !Number.isInteger(start)) throw invalidArgument('Invalid page token.')
-      const page = all.slice(start, start + size)
-      const out: Record<string, unknown> = {}
-      if (page.length) out.jobs = page.map(j => render(j, c.intEnums))
-      if (start + size < all.length) out.nextPageToken = Buffer.from(`offset:${start + size}`).toString('base64')
-      return out
+      return listPage(c, all, 'jobs', 500, j => render(j, c.intEnums))
     }),
     route('POST', verb('run'), c => {
       const job = findJob(c, 'cloudscheduler.jobs.run')
