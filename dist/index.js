@@ -49825,7 +49825,7 @@ function planJob(o, observed, s) {
             title: 'Ingress',
             severity: 'error',
             found: internal ? `${t.ingress} (the job is in project ${jobProject}, the target in ${targetProject})` : t.ingress,
-            expected: internal ? `the job in ${targetProject}, or INGRESS_TRAFFIC_ALL` : t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
+            expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
             blocker: true,
             remedy: internal
                 ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${ingressCommand(t)}`
@@ -55524,19 +55524,17 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
             previous = laterAttempt(previous, ran.lastAttemptTime, started);
         }
         catch (e) {
-            if (e instanceof QuotaWaitError) {
-                result.runs--; // this run never started
-                if (retry > 0)
-                    return result; // the last attempt's status stands
+            if (!(e instanceof QuotaWaitError)) {
+                result.error = e instanceof Error ? e.message : String(e);
+                return result;
             }
-            result.error =
-                e instanceof QuotaWaitError
-                    ? `not run: the action keeps Cloud Scheduler job writes (runs and updates) under ${e.max} per ${e.windowMs / 1000} s ` +
+            result.runs--; // this run never started
+            if (retry === 0)
+                result.error =
+                    `not run: the action keeps Cloud Scheduler job writes (runs and updates) under ${e.max} per ${e.windowMs / 1000} s ` +
                         `(Google's default quota is 500 per minute per project), and none was free before the ${Math.round(o.timeoutMs / 1000)} s \`timeout\`. ` +
-                        'Raise `timeout` or test fewer jobs in one step.'
-                    : e instanceof Error
-                        ? e.message
-                        : String(e);
+                        'Raise `timeout` or test fewer jobs in one step.';
+            // On a propagation re-run, the last attempt's status stands.
             return result;
         }
         // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.
@@ -55688,7 +55686,8 @@ function outputs(o) {
                 remedy: c.remedy ?? null,
                 fixable: !!c.fixedBy && !c.blocker
             })),
-            http_status: j.attempt?.httpStatus ?? (j.attempt?.inferredSuccess ? '2xx' : null),
+            // A number when exact; `2xx` (shownStatus) when only success is known.
+            http_status: j.attempt ? (j.attempt.httpStatus ?? shownStatus(j.attempt) ?? null) : null,
             result: j.result
         })))
     };

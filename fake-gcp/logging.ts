@@ -63,11 +63,11 @@ export function loggingRoutes(state: FakeState): Route[] {
         .sort((x, y) => (x.timestamp < y.timestamp ? -1 : x.timestamp > y.timestamp ? 1 : 0))
       if (order === 'timestamp desc') matching.reverse()
       const token = b.pageToken ? Buffer.from(b.pageToken, 'base64').toString('utf8') : ''
+      if (token && !/^[eo]:\d+$/.test(token)) throw invalidArgument('Invalid page token.')
       const empties = c.state.settings.logEmptyPages
       const scanned = token.startsWith('e:') ? Number(token.slice(2)) : token ? empties : 0
       if (scanned < empties) return { nextPageToken: Buffer.from(`e:${scanned + 1}`).toString('base64') }
       const start = token.startsWith('o:') ? Number(token.slice(2)) : 0
-      if (!Number.isInteger(start)) throw invalidArgument('Invalid page token.')
       const page = matching.slice(start, start + (size || 50))
       const out: Record<string, unknown> = {}
       if (page.length) out.entries = page

@@ -265,7 +265,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       title: 'Ingress',
       severity: 'error',
       found: internal ? `${t.ingress} (the job is in project ${jobProject}, the target in ${targetProject})` : t.ingress!,
-      expected: internal ? `the job in ${targetProject}, or INGRESS_TRAFFIC_ALL` : t.kind === 'gen1' ? 'ALLOW_ALL' : 'INGRESS_TRAFFIC_ALL',
+      expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
       blocker: true,
       remedy: internal
         ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${ingressCommand(t)}`

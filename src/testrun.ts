@@ -318,18 +318,17 @@ async function runOne(
       const ran = await g.scheduler.runJob(j.name, deadline)
       previous = laterAttempt(previous, ran.lastAttemptTime, started)
     } catch (e) {
-      if (e instanceof QuotaWaitError) {
-        result.runs-- // this run never started
-        if (retry > 0) return result // the last attempt's status stands
+      if (!(e instanceof QuotaWaitError)) {
+        result.error = e instanceof Error ? e.message : String(e)
+        return result
       }
-      result.error =
-        e instanceof QuotaWaitError
-          ? `not run: the action keeps Cloud Scheduler job writes (runs and updates) under ${e.max} per ${e.windowMs / 1000} s ` +
-            `(Google's default quota is 500 per minute per project), and none was free before the ${Math.round(o.timeoutMs / 1000)} s \`timeout\`. ` +
-            'Raise `timeout` or test fewer jobs in one step.'
-          : e instanceof Error
-            ? e.message
-            : String(e)
+      result.runs-- // this run never started
+      if (retry === 0)
+        result.error =
+          `not run: the action keeps Cloud Scheduler job writes (runs and updates) under ${e.max} per ${e.windowMs / 1000} s ` +
+          `(Google's default quota is 500 per minute per project), and none was free before the ${Math.round(o.timeoutMs / 1000)} s \`timeout\`. ` +
+          'Raise `timeout` or test fewer jobs in one step.'
+      // On a propagation re-run, the last attempt's status stands.
       return result
     }
     // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.

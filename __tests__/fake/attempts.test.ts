@@ -189,4 +189,5 @@ test('logEmptyPages: entries:list answers empty pages with a nextPageToken befor
   const third = await call(fake, 'POST', 'v2/entries:list', { ...body, pageToken: second.body.nextPageToken })
   expect(third.body.entries).toHaveLength(2)
   expect(third.body.nextPageToken).toBeUndefined()
+  expect((await call(fake, 'POST', 'v2/entries:list', { ...body, pageToken: 'bm90LWEtdG9rZW4=' })).status).toBe(400)
 })

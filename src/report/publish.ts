@@ -29,7 +29,8 @@ export function outputs(o: Outcome): Record<string, string> {
             remedy: c.remedy ?? null,
             fixable: !!c.fixedBy && !c.blocker
           })),
-        http_status: j.attempt?.httpStatus ?? (j.attempt?.inferredSuccess ? '2xx' : null),
+        // A number when exact; `2xx` (shownStatus) when only success is known.
+        http_status: j.attempt ? (j.attempt.httpStatus ?? shownStatus(j.attempt) ?? null) : null,
         result: j.result
       }))
     )
