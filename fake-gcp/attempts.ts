@@ -4,9 +4,15 @@
  * `executions` log entries are written.
  */
 import { randomBytes } from 'node:crypto'
+import { apiOfHost } from './apis'
+import { CLOUD_PLATFORM } from './router'
 import type { Job } from './scenario'
+import type { Incoming, Outgoing } from './server'
 import { safeOrigin, type FakeState, type FunctionRec, type LogEntry, type ServiceRec } from './state'
 import { signJwt, verifyJwt } from './tokens'
+
+/** The stand-in's own front door for a request to `api` (the override id its host names). */
+export type GoogleApiDispatch = (api: string, req: Incoming) => Promise<Outgoing>
 
 type Credential = { type: 'id'; jwt: string } | { type: 'access'; token: string } | undefined
 
@@ -44,7 +50,10 @@ function debugInfo(status: number): string {
 export class Attempts {
   private readonly pending = new Set<Promise<void>>()
   private readonly timers = new Set<NodeJS.Timeout>()
-  constructor(private readonly state: FakeState) {}
+  constructor(
+    private readonly state: FakeState,
+    private readonly googleApi: GoogleApiDispatch
+  ) {}
 
   /** Schedule the attempt jobs:run asked for; the run call itself has already answered. */
   trigger(jobName: string): void {
@@ -52,11 +61,9 @@ export class Attempts {
     const p = new Promise<void>(resolve => {
       const t = setTimeout(() => {
         this.timers.delete(t)
-        try {
-          this.perform(jobName, runAt)
-        } finally {
-          resolve()
-        }
+        this.perform(jobName, runAt)
+          .catch((e: Error) => process.stderr.write(`fake-gcp: attempt of ${jobName} crashed: ${e.stack}\n`))
+          .finally(resolve)
       }, this.state.settings.attemptDelayMs)
       this.timers.add(t)
     })
@@ -73,7 +80,7 @@ export class Attempts {
     this.timers.clear()
   }
 
-  perform(jobName: string, scheduledAt: Date): AttemptOutcome {
+  async perform(jobName: string, scheduledAt: Date): Promise<AttemptOutcome> {
     const job = this.state.jobs.get(jobName)
     if (!job) return { status: 404, reason: 'job deleted' }
     const start = new Date(Math.max(Date.now(), scheduledAt.getTime() + 1))
@@ -84,7 +91,7 @@ export class Attempts {
       '@type': 'type.googleapis.com/google.cloud.scheduler.logging.AttemptStarted',
       ...base
     })
-    const outcome = this.callTarget(job, this.mintCredential(job, project))
+    const outcome = await this.callTarget(job, this.mintCredential(job, project))
     const ok = outcome.status >= 200 && outcome.status < 300
     const finished = new Date(Math.max(Date.now(), start.getTime() + 1))
     const payload: Record<string, unknown> = { '@type': 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished', ...base }
@@ -124,14 +131,21 @@ export class Attempts {
         })
       }
     }
-    if (t.oauthToken?.serviceAccountEmail)
-      return { type: 'access', token: this.state.tokens.mint(this.state.identity(`serviceAccount:${t.oauthToken.serviceAccountEmail}`)) }
+    if (t.oauthToken?.serviceAccountEmail) {
+      // Scheduler's OAuthToken.scope: "If not specified, https://www.googleapis.com/auth/cloud-platform will be used."
+      const scopes = (t.oauthToken.scope ?? '').split(/[\s,]+/).filter(Boolean)
+      const identity = this.state.identity(`serviceAccount:${t.oauthToken.serviceAccountEmail}`)
+      return { type: 'access', token: this.state.tokens.mint(identity, 'access', 3600, scopes.length ? scopes : [CLOUD_PLATFORM]) }
+    }
     return undefined
   }
 
   /** The target's own front door: ingress, then public access, then token, audience and invoker role. */
-  callTarget(job: Job, cred: Credential): AttemptOutcome {
+  async callTarget(job: Job, cred: Credential): Promise<AttemptOutcome> {
     const uri = job.httpTarget?.uri ?? ''
+    const host = /^https?:\/\/([^/?#]+)/i.exec(uri)?.[1].toLowerCase() ?? ''
+    const api = apiOfHost(host)
+    if (api) return this.callGoogleApi(job, api, host, cred)
     const fn = this.state.functionByUrl(uri)
     // Internal ingress admits Scheduler from the target's own project (Google's ingress pages for
     // Cloud Run and functions); the stand-in has no VPC Service Controls perimeters.
@@ -179,6 +193,35 @@ export class Attempts {
     if (!this.invokerAllowed(`serviceAccount:${email}`, svc.name, 'run.routes.invoke'))
       return { status: 403, reason: `${email} lacks run.routes.invoke on ${svc.name}` }
     return { status: resp.status, reason: 'invoked' }
+  }
+
+  /**
+   * A Google API judges Scheduler's request as it judges any caller's: the stand-in's own route,
+   * token check (an ID token is not an access token: 401), scope check and permission check.
+   */
+  private async callGoogleApi(job: Job, api: string, host: string, cred: Credential): Promise<AttemptOutcome> {
+    const t = job.httpTarget!
+    const url = new URL(t.uri!)
+    let path = url.pathname
+    try {
+      path = decodeURIComponent(path)
+    } catch {
+      /* keep raw, as the server does */
+    }
+    const headers: Record<string, string> = { 'user-agent': 'Google-Cloud-Scheduler' }
+    for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v
+    if (cred) headers.authorization = `Bearer ${cred.type === 'id' ? cred.jwt : cred.token}`
+    const out = await this.googleApi(api, {
+      method: t.httpMethod ?? 'POST',
+      host,
+      path,
+      rawQuery: url.search.replace(/^\?/, ''),
+      // the REST resource carries the body base64-encoded; the target receives the bytes
+      rawBody: t.body ? Buffer.from(t.body, 'base64').toString('utf8') : '',
+      headers
+    })
+    const error = (out.payload as { error?: { status?: string; message?: string } } | undefined)?.error
+    return { status: out.status, reason: error ? `${api}: ${error.status ?? ''} ${error.message ?? ''}` : `${api} answered ${out.status}` }
   }
 
   /** undefined when the credential is an acceptable ID token for one of `audiences`. */

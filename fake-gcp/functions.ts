@@ -1,10 +1,13 @@
 /** Cloud Functions: the v2 API (which also returns gen 1 functions) and the v1 API for gen 1. */
 import { notFound } from './errors'
 import { iamMethods } from './iam-methods'
+import type { ApiModule } from './module'
 import { listPage, route, type Ctx, type Route } from './router'
-import type { FakeState, FunctionRec } from './state'
+import { addService } from './run'
+import { functionUrl } from './scenario'
+import { parseName, type FakeState, type FunctionRec } from './state'
 
-const P = '/(v1|v2)/projects/([^/]+)/locations/([^/]+)/functions/([^/:]+)'
+const P = '/{version:v1|v2}/projects/{project}/locations/{location}/functions/{function}'
 
 function lookup(state: FakeState, project: string, region: string, id: string): FunctionRec | undefined {
   const proj = state.project(project)
@@ -76,28 +79,32 @@ function v1Function(f: FunctionRec): Record<string, unknown> {
 }
 
 const notFoundMsg = (c: Ctx): string =>
-  c.params[0] === 'v1'
-    ? `Function ${c.params[3]} in region ${c.params[2]} in project ${c.params[1]} does not exist`
-    : `Resource 'projects/${c.params[1]}/locations/${c.params[2]}/functions/${c.params[3]}' was not found`
+  c.params.version === 'v1'
+    ? `Function ${c.params.function} in region ${c.params.location} in project ${c.params.project} does not exist`
+    : `Resource 'projects/${c.params.project}/locations/${c.params.location}/functions/${c.params.function}' was not found`
 
 /** v1 serves gen 1 functions only; v2 serves both generations. */
-const visible = (c: Ctx, f: FunctionRec | undefined): FunctionRec | undefined => (f && (c.params[0] === 'v2' || f.spec.environment === 'GEN_1') ? f : undefined)
+const visible = (c: Ctx, f: FunctionRec | undefined): FunctionRec | undefined =>
+  f && (c.params.version === 'v2' || f.spec.environment === 'GEN_1') ? f : undefined
 
-export function functionsRoutes(): Route[] {
-  const name = (c: Ctx): string => `projects/${c.params[1]}/locations/${c.params[2]}/functions/${c.params[3]}`
+const name = (c: Ctx): string => `projects/${c.params.project}/locations/${c.params.location}/functions/${c.params.function}`
+const find = (c: Ctx): FunctionRec | undefined => visible(c, lookup(c.state, c.params.project, c.params.location, c.params.function))
+
+function functionsRoutes(): Route[] {
   return [
-    route('GET', new RegExp(`^${P}$`), c => {
+    route('GET', P, c => {
       c.state.require(c.identity, name(c), 'cloudfunctions.functions.get')
-      const f = visible(c, lookup(c.state, c.params[1], c.params[2], c.params[3]))
+      const f = find(c)
       if (!f) throw notFound(notFoundMsg(c))
-      return c.params[0] === 'v1' ? v1Function(f) : v2Function(c.state, f)
+      return c.params.version === 'v1' ? v1Function(f) : v2Function(c.state, f)
     }),
-    route('GET', /^\/(v1|v2)\/projects\/([^/]+)\/locations\/([^/]+)\/functions$/, c => {
-      c.state.require(c.identity, `projects/${c.params[1]}`, 'cloudfunctions.functions.list', `projects/${c.params[1]}/locations/${c.params[2]}`)
-      const proj = c.state.project(c.params[1])!
-      const all = [...c.state.functions.values()].filter(f => f.project === proj.projectId && (c.params[2] === '-' || f.region === c.params[2]))
+    route('GET', '/{version:v1|v2}/projects/{project}/locations/{location}/functions', c => {
+      const { version, project, location } = c.params
+      c.state.require(c.identity, `projects/${project}`, 'cloudfunctions.functions.list', `projects/${project}/locations/${location}`)
+      const proj = c.state.project(project)!
+      const all = [...c.state.functions.values()].filter(f => f.project === proj.projectId && (location === '-' || f.region === location))
       // Functions v2 pages at most 1000 per call (its ListFunctionsRequest); v1 takes pageSize as well.
-      return c.params[0] === 'v1'
+      return version === 'v1'
         ? listPage(
             c,
             all.filter(f => f.spec.environment === 'GEN_1'),
@@ -109,7 +116,7 @@ export function functionsRoutes(): Route[] {
     }),
     ...iamMethods({
       path: P,
-      resolve: c => visible(c, lookup(c.state, c.params[1], c.params[2], c.params[3]))?.name,
+      resolve: c => find(c)?.name,
       display: name,
       permissionPrefix: 'cloudfunctions.functions',
       validPermission: p => p.startsWith('cloudfunctions.'),
@@ -117,4 +124,46 @@ export function functionsRoutes(): Route[] {
       getVerbs: ['GET'] // GET only (gcloud's generated clients); a POST is answered 404, as by Google
     })
   ]
+}
+
+/** Functions first, so a gen 2 function's Cloud Run service takes its place before the scenario's other services. */
+function load(state: FakeState): void {
+  const services = new Map((state.scenario.services ?? []).map(s => [s.name, s]))
+  for (const f of state.scenario.functions ?? []) {
+    const { project, region, id } = parseName(f.name, 'functions')
+    state.requireProject(project, f.name)
+    const rec: FunctionRec = { name: f.name, project, region, id, spec: f, url: functionUrl(project, region, id) }
+    if (f.environment === 'GEN_2') {
+      rec.serviceName = `projects/${project}/locations/${region}/services/${id}`
+      addService(state, services.get(rec.serviceName) ?? { name: rec.serviceName }, f.name)
+    }
+    state.functions.set(f.name, rec)
+    state.policies.load(f.name, f.iamPolicy)
+  }
+}
+
+export const functions: ApiModule = {
+  name: 'Cloud Functions',
+  apis: ['CLOUDFUNCTIONS'],
+  load,
+  routes: () => functionsRoutes(),
+  roles: {
+    'roles/cloudfunctions.admin': { grants: ['cloudfunctions.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'] },
+    'roles/cloudfunctions.developer': {
+      grants: ['cloudfunctions.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'],
+      except: /\.setIamPolicy$/
+    },
+    'roles/cloudfunctions.viewer': {
+      grants: [
+        'cloudfunctions.functions.get',
+        'cloudfunctions.functions.list',
+        'cloudfunctions.locations.list',
+        'cloudfunctions.operations.get',
+        'cloudfunctions.operations.list',
+        'cloudfunctions.runtimes.list',
+        'resourcemanager.projects.get'
+      ]
+    },
+    'roles/cloudfunctions.invoker': { grants: ['cloudfunctions.functions.invoke', 'cloudfunctions.functions.call'] }
+  }
 }

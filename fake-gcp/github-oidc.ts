@@ -1,15 +1,16 @@
 /** The GitHub Actions OIDC token endpoint a runner exposes (ACTIONS_ID_TOKEN_REQUEST_URL), its JWKS, and Google's certs. */
+import type { ApiModule } from './module'
 import { Reply, route, type Route } from './router'
 import { jwk, signJwt } from './tokens'
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 export const GITHUB_OIDC_PATH = '_github/oidc/token'
 
-export function githubOidcRoutes(): Route[] {
+function githubOidcRoutes(): Route[] {
   return [
     route(
       'GET',
-      /^\/_github\/oidc\/token$/,
+      `/${GITHUB_OIDC_PATH}`,
       c => {
         const auth = c.headers.authorization ?? ''
         if (auth !== `Bearer ${c.state.githubRequestToken}`)
@@ -42,14 +43,17 @@ export function githubOidcRoutes(): Route[] {
       },
       'none'
     ),
-    route('GET', /^\/_github\/oidc\/\.well-known\/jwks$/, c => ({ keys: [jwk(c.state.github)] }), 'none'),
+    route('GET', '/_github/oidc/.well-known/jwks', c => ({ keys: [jwk(c.state.github)] }), 'none'),
     route(
       'GET',
-      /^\/_github\/oidc\/\.well-known\/openid-configuration$/,
+      '/_github/oidc/.well-known/openid-configuration',
       c => ({ issuer: GITHUB_ISSUER, jwks_uri: `${c.baseUrl}_github/oidc/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
       'none'
     ),
     // Google's ID-token keys, so a test can verify tokens from generateIdToken
-    route('GET', /^\/oauth2\/v3\/certs$/, c => ({ keys: [jwk(c.state.google)] }), 'none')
+    route('GET', '/oauth2/v3/certs', c => ({ keys: [jwk(c.state.google)] }), 'none')
   ]
 }
+
+/** Not a Google API: the runner's token endpoint, and the key sets a verifier fetches. */
+export const githubOidc: ApiModule = { name: 'GitHub Actions OIDC', apis: [], routes: () => githubOidcRoutes() }

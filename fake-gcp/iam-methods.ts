@@ -4,9 +4,9 @@ import { route, type Ctx, type Route } from './router'
 import type { Policy } from './scenario'
 
 export interface IamTarget {
-  /** regex source for the resource path, without leading ^ and trailing :verb */
+  /** route template of the resource path, without the trailing :verb */
   path: string
-  /** full resource name from the captures, or undefined when it does not exist */
+  /** full resource name from the parameters, or undefined when it does not exist */
   resolve: (c: Ctx) => string | undefined
   /** the name shown in errors (what the caller addressed) */
   display: (c: Ctx) => string
@@ -32,7 +32,7 @@ function requestedVersion(c: Ctx): number {
 }
 
 export function iamMethods(t: IamTarget): Route[] {
-  const re = (verb: string): RegExp => new RegExp(`^${t.path}:${verb}$`)
+  const re = (verb: string): string => `${t.path}:${verb}`
   const resolve = (c: Ctx, permission?: string): string => {
     const shown = t.display(c)
     const resource = t.resolve(c)

@@ -1,16 +1,19 @@
 /** IAM (service accounts and their policies) and IAM Credentials (impersonation). */
 import { ApiError, invalidArgument, notFound } from './errors'
 import { iamMethods } from './iam-methods'
+import type { ApiModule } from './module'
 import { route, type Ctx, type Route } from './router'
-import { saResource, type SaRec } from './state'
+import type { Policy } from './scenario'
+import { SA_DOMAIN, saResource, type FakeState, type SaRec } from './state'
 import { signJwt } from './tokens'
 
-const SA = '/v1/projects/([^/]+)/serviceAccounts/([^/:]+)'
+const SA = '/v1/projects/{project}/serviceAccounts/{account}'
+const shownName = (c: Ctx): string => `projects/${c.params.project}/serviceAccounts/${c.params.account}`
 
 function account(c: Ctx): SaRec | undefined {
-  const sa = c.state.serviceAccount(c.params[1])
+  const sa = c.state.serviceAccount(c.params.account)
   if (!sa) return undefined
-  if (c.params[0] !== '-' && c.state.project(c.params[0])?.projectId !== sa.project) return undefined
+  if (c.params.project !== '-' && c.state.project(c.params.project)?.projectId !== sa.project) return undefined
   return sa
 }
 
@@ -31,11 +34,11 @@ function lifetimeSeconds(raw: unknown): number {
   return Number(m[1])
 }
 
-export function iamRoutes(): Route[] {
+function iamRoutes(): Route[] {
   return [
-    route('GET', new RegExp(`^${SA}$`), c => {
+    route('GET', SA, c => {
       const sa = account(c)
-      const shown = `projects/${c.params[0]}/serviceAccounts/${c.params[1]}`
+      const shown = shownName(c)
       c.state.require(c.identity, sa ? saResource(sa.project, sa.email) : shown, 'iam.serviceAccounts.get', shown)
       if (!sa) throw notFound(`Unknown service account`)
       return {
@@ -54,20 +57,20 @@ export function iamRoutes(): Route[] {
         const sa = account(c)
         return sa && saResource(sa.project, sa.email)
       },
-      display: c => `projects/${c.params[0]}/serviceAccounts/${c.params[1]}`,
+      display: shownName,
       permissionPrefix: 'iam.serviceAccounts',
       validPermission: p => p.startsWith('iam.serviceAccounts.'),
-      notFoundMessage: c => `Service account projects/${c.params[0]}/serviceAccounts/${c.params[1]} does not exist.`,
+      notFoundMessage: c => `Service account ${shownName(c)} does not exist.`,
       getVerbs: ['POST']
     }),
-    route('POST', new RegExp(`^${SA}:generateAccessToken$`), c => {
+    route('POST', `${SA}:generateAccessToken`, c => {
       const sa = impersonable(c, 'iam.serviceAccounts.getAccessToken')
       if (!Array.isArray(c.body.scope) || !c.body.scope.length) throw invalidArgument('Scope must not be empty.')
       const lifetime = lifetimeSeconds(c.body.lifetime)
-      const accessToken = c.state.tokens.mint(c.state.identity(`serviceAccount:${sa.email}`), 'access', lifetime)
+      const accessToken = c.state.tokens.mint(c.state.identity(`serviceAccount:${sa.email}`), 'access', lifetime, c.body.scope.map(String))
       return { accessToken, expireTime: new Date(Date.now() + lifetime * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }
     }),
-    route('POST', new RegExp(`^${SA}:generateIdToken$`), c => {
+    route('POST', `${SA}:generateIdToken`, c => {
       const sa = impersonable(c, 'iam.serviceAccounts.getOpenIdToken')
       const audience = c.body.audience
       if (typeof audience !== 'string' || !audience) throw invalidArgument('Audience must not be empty.')
@@ -84,4 +87,62 @@ export function iamRoutes(): Route[] {
       return { token: signJwt(c.state.google, claims) }
     })
   ]
+}
+
+function addServiceAccount(state: FakeState, email: string, policy?: Policy): void {
+  const m = SA_DOMAIN.exec(email)
+  const project = m?.[2] ?? [...state.projects.keys()][0]
+  const uniqueId = String(100000000000000000000n + BigInt(state.serviceAccounts.size + 1) * 7919n)
+  state.serviceAccounts.set(email.toLowerCase(), { email, project, uniqueId })
+  state.policies.load(saResource(project, email), policy)
+}
+
+export const iam: ApiModule = {
+  name: 'IAM and IAM Credentials',
+  apis: ['IAM', 'IAMCREDENTIALS'],
+  load: state => {
+    const scenario = state.scenario
+    for (const a of scenario.serviceAccounts ?? []) addServiceAccount(state, a.email, a.iamPolicy)
+    // accounts a scenario names elsewhere exist too, so a terse scenario need not list them
+    const named = [
+      scenario.caller,
+      ...(scenario.jobs ?? []).flatMap(j => [j.httpTarget?.oidcToken?.serviceAccountEmail, j.httpTarget?.oauthToken?.serviceAccountEmail])
+    ]
+    for (const m of named) {
+      const email = m?.replace(/^serviceAccount:/, '')
+      if (email && SA_DOMAIN.test(email) && !state.serviceAccounts.has(email.toLowerCase())) addServiceAccount(state, email)
+    }
+  },
+  routes: () => iamRoutes(),
+  roles: {
+    'roles/iam.securityAdmin': {
+      grants: [
+        /\.(getIamPolicy|setIamPolicy)$/,
+        'resourcemanager.projects.get',
+        'iam.roles.get',
+        'iam.roles.list',
+        'iam.serviceAccounts.get',
+        'iam.serviceAccounts.list'
+      ]
+    },
+    // Read-only view of every IAM policy (what roles/cloudfunctions.viewer lacks).
+    'roles/iam.securityReviewer': { grants: [/\.getIamPolicy$/, 'resourcemanager.projects.get', 'iam.roles.get', 'iam.roles.list'] },
+    'roles/iam.serviceAccountUser': {
+      grants: ['iam.serviceAccounts.actAs', 'iam.serviceAccounts.get', 'iam.serviceAccounts.list', 'resourcemanager.projects.get']
+    },
+    'roles/iam.serviceAccountTokenCreator': {
+      grants: [
+        'iam.serviceAccounts.getAccessToken',
+        'iam.serviceAccounts.getOpenIdToken',
+        'iam.serviceAccounts.implicitDelegation',
+        'iam.serviceAccounts.signBlob',
+        'iam.serviceAccounts.signJwt',
+        'iam.serviceAccounts.get',
+        'iam.serviceAccounts.list'
+      ]
+    },
+    'roles/iam.workloadIdentityUser': {
+      grants: ['iam.serviceAccounts.getAccessToken', 'iam.serviceAccounts.getOpenIdToken', 'iam.serviceAccounts.get', 'iam.serviceAccounts.list']
+    }
+  }
 }

@@ -1,20 +1,12 @@
 /** Public API of the Google Cloud stand-in: start it from a Scenario, point clients at it, inspect it. */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { buildRoutes, endpointOverrides, loaders, roleTable } from './apis'
 import { Attempts } from './attempts'
-import { functionsRoutes } from './functions'
-import { GITHUB_OIDC_PATH, githubOidcRoutes } from './github-oidc'
-import { iamRoutes } from './iam'
-import { loggingRoutes } from './logging'
-import type { Policy } from './scenario'
-import { resourceManagerRoutes } from './resourcemanager'
-import type { Route } from './router'
-import { runRoutes } from './run'
-import type { Job, Scenario } from './scenario'
-import { schedulerRoutes } from './scheduler'
-import { listen } from './server'
+import { GITHUB_OIDC_PATH } from './github-oidc'
+import type { Job, Policy, Scenario } from './scenario'
+import { Dispatcher, listen } from './server'
 import { FakeState, type LogEntry, type RequestRecord } from './state'
-import { stsRoutes } from './sts'
 
 export * from './scenario'
 export { FakeState } from './state'
@@ -23,8 +15,8 @@ export { ApiError } from './errors'
 export { parseFilter } from './filter'
 export { PolicyEngine } from './policy'
 export type { Identity } from './policy'
-
-export const APIS = ['CLOUDSCHEDULER', 'CLOUDFUNCTIONS', 'RUN', 'CLOUDRESOURCEMANAGER', 'IAM', 'IAMCREDENTIALS', 'LOGGING', 'STS'] as const
+export { MODULES, servedApis } from './apis'
+export type { ApiModule } from './apis'
 
 export interface FakeGcp {
   /** 'http://127.0.0.1:PORT/' */
@@ -55,22 +47,14 @@ function withAudience(requestUrl: string, audience: string): string {
 }
 
 export async function startFakeGcp(scenario: Scenario, opts: { port?: number } = {}): Promise<FakeGcp> {
-  const state = new FakeState(scenario)
-  const attempts = new Attempts(state)
-  const routes: Route[] = [
-    ...schedulerRoutes(attempts),
-    ...functionsRoutes(),
-    ...runRoutes(),
-    ...resourceManagerRoutes(),
-    ...iamRoutes(),
-    ...stsRoutes(),
-    ...loggingRoutes(state),
-    ...githubOidcRoutes()
-  ]
-  const server = await listen(state, routes, opts.port)
+  const state = new FakeState(scenario, roleTable(), loaders())
+  // Scheduler's attempts to a Google API meet that API's routes, as a request from outside would
+  const attempts: Attempts = new Attempts(state, (api, req) => dispatcher.dispatch(req, r => !!r.apis?.includes(api)))
+  const dispatcher: Dispatcher = new Dispatcher(state, buildRoutes({ state, attempts }))
+  const server = await listen(state, dispatcher, opts.port)
   const url = server.url
   const defaultProject = scenario.projects[0]?.projectId ?? ''
-  const overrides = Object.fromEntries(APIS.map(a => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${a}`, url]))
+  const overrides = endpointOverrides(url)
   const email = (member: string): string => member.replace(/^serviceAccount:/, '')
 
   return {

@@ -1,6 +1,7 @@
 /** Cloud Logging v2 entries:list, with ingestion delay and the per-project read quota. */
 import { ApiError, invalidArgument } from './errors'
 import { parseFilter } from './filter'
+import type { ApiModule } from './module'
 import { route, type Route } from './router'
 import type { FakeState } from './state'
 
@@ -20,10 +21,10 @@ export class ReadQuota {
   }
 }
 
-export function loggingRoutes(state: FakeState): Route[] {
+function loggingRoutes(state: FakeState): Route[] {
   const quota = new ReadQuota(state.settings.loggingReadsPerMinute)
   return [
-    route('POST', /^\/v2\/entries:list$/, c => {
+    route('POST', '/v2/entries:list', c => {
       const b = c.body as { resourceNames?: string[]; projectIds?: string[]; filter?: string; orderBy?: string; pageSize?: number; pageToken?: string }
       const names = [...(b.resourceNames ?? []), ...(b.projectIds ?? []).map(p => `projects/${p}`)]
       if (!names.length) throw invalidArgument('resourceNames must not be empty.')
@@ -75,4 +76,33 @@ export function loggingRoutes(state: FakeState): Route[] {
       return out
     })
   ]
+}
+
+export const logging: ApiModule = {
+  name: 'Cloud Logging',
+  apis: ['LOGGING'],
+  // entries:list is its only method here, and these scopes cover it too
+  scopes: [
+    'https://www.googleapis.com/auth/cloud-platform.read-only',
+    'https://www.googleapis.com/auth/logging.admin',
+    'https://www.googleapis.com/auth/logging.read'
+  ],
+  routes: env => loggingRoutes(env.state),
+  roles: {
+    'roles/logging.viewer': {
+      grants: [
+        'logging.logEntries.list',
+        'logging.logs.list',
+        'logging.logServices.list',
+        'logging.logMetrics.get',
+        'logging.logMetrics.list',
+        'logging.sinks.get',
+        'logging.sinks.list',
+        'resourcemanager.projects.get'
+      ]
+    },
+    'roles/logging.privateLogViewer': {
+      grants: ['logging.logEntries.list', 'logging.privateLogEntries.list', 'logging.logs.list', 'logging.logServices.list', 'resourcemanager.projects.get']
+    }
+  }
 }

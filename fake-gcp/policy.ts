@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { ApiError, aborted, invalidArgument } from './errors'
-import { isMalformedRole, roleGrants } from './roles'
+import { isMalformedRole } from './roles'
 import type { Binding, Policy } from './scenario'
 
 /** Who is asking: the member string plus every other member string a binding may name them by. */
@@ -52,6 +52,8 @@ const sameEtag = (a: string, b: string): boolean => a === b || Buffer.from(a, 'b
 
 export interface PolicyEngineHooks {
   now: () => number
+  /** whether a predefined role grants a permission (the registry's role table) */
+  roleGrants: (role: string, permission: string) => boolean
   /** false → the member names a service account IAM does not know */
   memberExists?: (member: string) => boolean
   /** called after each getIamPolicy read, with the 1-based read count for the resource */
@@ -177,7 +179,7 @@ export class PolicyEngine {
       const s = this.policies.get(r)
       if (!s) continue
       for (const b of s.bindings) {
-        if (b.condition || !roleGrants(b.role, permission)) continue
+        if (b.condition || !this.hooks.roleGrants(b.role, permission)) continue
         for (const m of b.members) {
           if (!names.has(m.toLowerCase())) continue
           if (propagationDelayMs > 0 && now - (s.addedAt.get(bindingKey(b.role, b.condition, m)) ?? 0) < propagationDelayMs) continue

@@ -1,6 +1,7 @@
 /** Resource Manager: get project (v1 and v3) and the project's IAM policy. */
 import { ApiError } from './errors'
 import { iamMethods } from './iam-methods'
+import type { ApiModule } from './module'
 import { route, type Ctx, type Route } from './router'
 
 // Resource Manager does not name the permission in its denials
@@ -12,10 +13,10 @@ function project(c: Ctx, id: string): { projectId: string; projectNumber: string
   return p
 }
 
-export function resourceManagerRoutes(): Route[] {
+function resourceManagerRoutes(): Route[] {
   return [
-    route('GET', /^\/v1\/projects\/([^/:]+)$/, c => {
-      const p = project(c, c.params[0])
+    route('GET', '/v1/projects/{project}', c => {
+      const p = project(c, c.params.project)
       return {
         projectNumber: p.projectNumber,
         projectId: p.projectId,
@@ -25,8 +26,8 @@ export function resourceManagerRoutes(): Route[] {
         parent: { type: 'organization', id: '111111111111' }
       }
     }),
-    route('GET', /^\/v3\/projects\/([^/:]+)$/, c => {
-      const p = project(c, c.params[0])
+    route('GET', '/v3/projects/{project}', c => {
+      const p = project(c, c.params.project)
       return {
         name: `projects/${p.projectNumber}`,
         parent: 'organizations/111111111111',
@@ -38,20 +39,36 @@ export function resourceManagerRoutes(): Route[] {
         etag: 'W/"fake"'
       }
     }),
-    ...['v1', 'v3'].flatMap(v =>
-      iamMethods({
-        path: `/${v}/projects/([^/:]+)`,
-        resolve: c => {
-          const p = c.state.project(c.params[0])
-          return p && `projects/${p.projectId}`
-        },
-        display: c => `projects/${c.params[0]}`,
-        permissionPrefix: 'resourcemanager.projects',
-        validPermission: () => true,
-        notFoundMessage: () => 'The caller does not have permission',
-        getVerbs: ['POST'],
-        deny: denied
-      })
-    )
+    ...iamMethods({
+      path: '/{version:v1|v3}/projects/{project}',
+      resolve: c => {
+        const p = c.state.project(c.params.project)
+        return p && `projects/${p.projectId}`
+      },
+      display: c => `projects/${c.params.project}`,
+      permissionPrefix: 'resourcemanager.projects',
+      validPermission: () => true,
+      notFoundMessage: () => 'The caller does not have permission',
+      getVerbs: ['POST'],
+      deny: denied
+    })
   ]
+}
+
+export const resourceManager: ApiModule = {
+  name: 'Resource Manager',
+  apis: ['CLOUDRESOURCEMANAGER'],
+  // first in the registry: every other part of a scenario names its project
+  load: state => {
+    for (const p of state.scenario.projects) {
+      state.projects.set(p.projectId, { projectId: p.projectId, projectNumber: p.projectNumber })
+      state.policies.load(`projects/${p.projectId}`, p.iamPolicy)
+    }
+  },
+  routes: () => resourceManagerRoutes(),
+  roles: {
+    'roles/resourcemanager.projectIamAdmin': {
+      grants: ['resourcemanager.projects.get', 'resourcemanager.projects.getIamPolicy', 'resourcemanager.projects.setIamPolicy']
+    }
+  }
 }

@@ -1,8 +1,10 @@
 /** Cloud Run: the v2 API, the v1 IAM methods gcloud uses, and the Knative-style v1 surface of `gcloud run services describe`. */
 import { ApiError, notFound } from './errors'
 import { iamMethods } from './iam-methods'
+import type { ApiModule } from './module'
 import { listPage, route, type Ctx, type Route } from './router'
-import type { FakeState, ServiceRec } from './state'
+import { defaultRunUrls, type ServiceSpec } from './scenario'
+import { parseName, type FakeState, type ServiceRec } from './state'
 
 const TIME = '2025-01-01T00:00:00.000000Z'
 const INGRESS_ANNOTATION: Record<string, string> = {
@@ -124,12 +126,12 @@ function knativeService(state: FakeState, s: ServiceRec): Record<string, unknown
   }
 }
 
-const P2 = '/(v1|v2)/projects/([^/]+)/locations/([^/]+)/services/([^/:]+)'
-const svcName = (c: Ctx): string => `projects/${c.params[1]}/locations/${c.params[2]}/services/${c.params[3]}`
-const notFoundMsg = (c: Ctx): string =>
-  c.params[0] === 'v2'
-    ? `Resource '${c.params[3]}' of kind 'SERVICE' in region '${c.params[2]}' in project '${c.params[1]}' does not exist.`
-    : `Resource 'services/${c.params[3]}' was not found`
+const P2 = '/{version:v1|v2}/projects/{project}/locations/{location}/services/{service}'
+const svcName = (c: Ctx): string => `projects/${c.params.project}/locations/${c.params.location}/services/${c.params.service}`
+const notFoundMsg = (version: string, project: string, region: string, id: string): string =>
+  version === 'v2'
+    ? `Resource '${id}' of kind 'SERVICE' in region '${region}' in project '${project}' does not exist.`
+    : `Resource 'services/${id}' was not found`
 
 /** gcloud reaches the Knative surface on REGION-<host>; the region is only in the host name. */
 function regionOf(c: Ctx): string {
@@ -138,42 +140,69 @@ function regionOf(c: Ctx): string {
   return m[1]
 }
 
-export function runRoutes(): Route[] {
-  const getService = (c: Ctx, project: string, region: string, id: string, shown: string): ServiceRec => {
+function runRoutes(): Route[] {
+  const getService = (c: Ctx, version: string, project: string, region: string, id: string, shown: string): ServiceRec => {
     c.state.require(c.identity, `projects/${project}/locations/${region}/services/${id}`, 'run.services.get', shown)
     const s = lookup(c.state, project, region, id)
-    if (!s) throw notFound(notFoundMsg(c))
+    if (!s) throw notFound(notFoundMsg(version, project, region, id))
     return s
   }
   return [
-    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, c => {
-      c.params.unshift('v2')
-      return v2Service(c.state, getService(c, c.params[1], c.params[2], c.params[3], svcName(c)))
+    route('GET', '/v2/projects/{project}/locations/{location}/services/{service}', c => {
+      const { project, location, service } = c.params
+      return v2Service(c.state, getService(c, 'v2', project, location, service, svcName(c)))
     }),
-    route('GET', /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/services$/, c => {
-      c.state.require(c.identity, `projects/${c.params[0]}`, 'run.services.list', `projects/${c.params[0]}/locations/${c.params[1]}`)
-      const proj = c.state.project(c.params[0])!
-      const all = [...c.state.services.values()].filter(s => s.project === proj.projectId && (c.params[1] === '-' || s.region === c.params[1]))
+    route('GET', '/v2/projects/{project}/locations/{location}/services', c => {
+      const { project, location } = c.params
+      c.state.require(c.identity, `projects/${project}`, 'run.services.list', `projects/${project}/locations/${location}`)
+      const proj = c.state.project(project)!
+      const all = [...c.state.services.values()].filter(s => s.project === proj.projectId && (location === '-' || s.region === location))
       return listPage(c, all, 'services', 1000, s => v2Service(c.state, s))
     }),
     // v1 (Knative) get, both as a OnePlatform path and as a namespace path
-    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+)$/, c => {
-      c.params.unshift('v1')
-      return knativeService(c.state, getService(c, c.params[1], c.params[2], c.params[3], svcName(c)))
+    route('GET', '/v1/projects/{project}/locations/{location}/services/{service}', c => {
+      const { project, location, service } = c.params
+      return knativeService(c.state, getService(c, 'v1', project, location, service, svcName(c)))
     }),
-    route('GET', /^\/apis\/serving\.knative\.dev\/v1\/namespaces\/([^/]+)\/services\/([^/:]+)$/, c => {
-      const region = regionOf(c)
-      c.params = ['v1', c.params[0], region, c.params[1]]
-      return knativeService(c.state, getService(c, c.params[1], region, c.params[3], `namespaces/${c.params[1]}/services/${c.params[3]}`))
+    route('GET', '/apis/serving.knative.dev/v1/namespaces/{namespace}/services/{service}', c => {
+      const { namespace, service } = c.params
+      return knativeService(c.state, getService(c, 'v1', namespace, regionOf(c), service, `namespaces/${namespace}/services/${service}`))
     }),
     ...iamMethods({
       path: P2,
-      resolve: c => lookup(c.state, c.params[1], c.params[2], c.params[3])?.name,
+      resolve: c => lookup(c.state, c.params.project, c.params.location, c.params.service)?.name,
       display: svcName,
       permissionPrefix: 'run.services',
       validPermission: p => p.startsWith('run.'),
-      notFoundMessage: notFoundMsg,
+      notFoundMessage: c => notFoundMsg(c.params.version, c.params.project, c.params.location, c.params.service),
       getVerbs: ['GET'] // GET only (gcloud's generated clients); a POST is answered 404, as by Google
     })
   ]
+}
+
+/** A Cloud Run service, with the URLs Google would assign unless the scenario names them. */
+export function addService(state: FakeState, spec: ServiceSpec, functionName?: string): void {
+  const { project, region, id } = parseName(spec.name, 'services')
+  state.requireProject(project, spec.name)
+  const defaults = defaultRunUrls(project, state.projects.get(project)!.projectNumber, region, id)
+  const uri = spec.uri ?? spec.urls?.[0] ?? defaults[0]
+  const urls = spec.urls ?? (spec.uri ? [spec.uri] : defaults)
+  state.services.set(spec.name, { name: spec.name, project, region, id, spec, uri, urls, functionName })
+  state.policies.load(spec.name, spec.iamPolicy)
+}
+
+export const run: ApiModule = {
+  name: 'Cloud Run',
+  apis: ['RUN'],
+  // after Functions: the services backing gen 2 functions are already there
+  load: state => {
+    for (const svc of state.scenario.services ?? []) if (!state.services.has(svc.name)) addService(state, svc)
+  },
+  routes: () => runRoutes(),
+  roles: {
+    'roles/run.admin': { grants: ['run.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'] },
+    'roles/run.developer': { grants: ['run.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'], except: /\.setIamPolicy$/ },
+    'roles/run.viewer': { grants: [/^run\..*\.(get|list|getIamPolicy)$/, 'resourcemanager.projects.get'] },
+    'roles/run.invoker': { grants: ['run.routes.invoke', 'run.jobs.run'] }
+  }
 }

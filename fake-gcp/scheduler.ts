@@ -2,6 +2,7 @@
 /** Cloud Scheduler v1: jobs get / list / patch (updateMask) / run / pause / resume. */
 import type { Attempts } from './attempts'
 import { ApiError, invalidArgument, notFound } from './errors'
+import type { ApiModule } from './module'
 import { listPage, route, type Ctx, type Route } from './router'
 import type { Job } from './scenario'
 import { saResource } from './state'
@@ -46,14 +47,12 @@ const MASKABLE = new Set([
 const TARGETS = ['httpTarget', 'pubsubTarget', 'appEngineHttpTarget'] as const
 const camel = (p: string): string => p.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 
-const jobName = (c: Ctx): string => `projects/${c.params[0]}/locations/${c.params[1]}/jobs/${c.params[2]}`
-
 /** Look the job up after the permission check, as Google does (no existence leak without rights). */
 function findJob(c: Ctx, permission: string): Job {
-  const name = jobName(c)
-  c.state.require(c.identity, name, permission)
-  const proj = c.state.project(c.params[0])
-  const job = proj && c.state.jobs.get(`projects/${proj.projectId}/locations/${c.params[1]}/jobs/${c.params[2]}`)
+  const { project, location, job: id } = c.params
+  c.state.require(c.identity, `projects/${project}/locations/${location}/jobs/${id}`, permission)
+  const proj = c.state.project(project)
+  const job = proj && c.state.jobs.get(`projects/${proj.projectId}/locations/${location}/jobs/${id}`)
   if (!job) throw notFound('Job not found.')
   return job
 }
@@ -149,34 +148,65 @@ function patch(c: Ctx): unknown {
   return render(job, c.intEnums)
 }
 
-export function schedulerRoutes(attempts: Attempts): Route[] {
-  const J = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/jobs\/([^/:]+)$/
-  const verb = (v: string): RegExp => new RegExp(`^/v1/projects/([^/]+)/locations/([^/]+)/jobs/([^/:]+):${v}$`)
+function schedulerRoutes(attempts: Attempts): Route[] {
+  const J = '/v1/projects/{project}/locations/{location}/jobs/{job}'
   return [
     route('GET', J, c => render(findJob(c, 'cloudscheduler.jobs.get'), c.intEnums)),
     route('PATCH', J, c => patch(c)),
-    route('GET', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/jobs$/, c => {
-      c.state.require(c.identity, `projects/${c.params[0]}/locations/${c.params[1]}`, 'cloudscheduler.jobs.list')
-      const proj = c.state.project(c.params[0])!
-      const prefix = `projects/${proj.projectId}/locations/${c.params[1]}/jobs/`
+    route('GET', '/v1/projects/{project}/locations/{location}/jobs', c => {
+      const { project, location } = c.params
+      c.state.require(c.identity, `projects/${project}/locations/${location}`, 'cloudscheduler.jobs.list')
+      const proj = c.state.project(project)!
+      const prefix = `projects/${proj.projectId}/locations/${location}/jobs/`
       const all = [...c.state.jobs.values()].filter(j => j.name.startsWith(prefix))
       return listPage(c, all, 'jobs', 500, j => render(j, c.intEnums))
     }),
-    route('POST', verb('run'), c => {
+    route('POST', `${J}:run`, c => {
       const job = findJob(c, 'cloudscheduler.jobs.run')
       if (!job.httpTarget) throw new ApiError(400, 'Only HTTP jobs can be run by this stand-in.', 'FAILED_PRECONDITION')
       attempts.trigger(job.name)
       return render(job, c.intEnums)
     }),
-    route('POST', verb('pause'), c => {
+    route('POST', `${J}:pause`, c => {
       const job = findJob(c, 'cloudscheduler.jobs.pause')
       job.state = 'PAUSED'
       return render(job, c.intEnums)
     }),
-    route('POST', verb('resume'), c => {
+    route('POST', `${J}:resume`, c => {
       const job = findJob(c, 'cloudscheduler.jobs.enable')
       job.state = 'ENABLED'
       return render(job, c.intEnums)
     })
   ]
+}
+
+export const scheduler: ApiModule = {
+  name: 'Cloud Scheduler',
+  apis: ['CLOUDSCHEDULER'],
+  load: state => {
+    for (const j of state.scenario.jobs ?? []) state.jobs.set(j.name, structuredClone(j))
+  },
+  routes: env => schedulerRoutes(env.attempts),
+  roles: {
+    'roles/cloudscheduler.admin': { grants: ['cloudscheduler.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'] },
+    'roles/cloudscheduler.viewer': {
+      grants: [
+        'cloudscheduler.jobs.get',
+        'cloudscheduler.jobs.list',
+        'cloudscheduler.locations.get',
+        'cloudscheduler.locations.list',
+        'resourcemanager.projects.get'
+      ]
+    },
+    'roles/cloudscheduler.jobRunner': { grants: ['cloudscheduler.jobs.run'] },
+    'roles/cloudscheduler.serviceAgent': {
+      grants: [
+        'iam.serviceAccounts.getAccessToken',
+        'iam.serviceAccounts.getOpenIdToken',
+        'iam.serviceAccounts.actAs',
+        'pubsub.topics.publish',
+        'cloudscheduler.jobs.run'
+      ]
+    }
+  }
 }

@@ -1,5 +1,5 @@
 /** One node:http server for every API; also accepts proxy-style absolute URLs (gcloud's regional Cloud Run hosts). */
-import http from 'node:http'
+import http, { type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ApiError, notFound } from './errors'
 import { FaultInjector } from './faults'
@@ -15,10 +15,83 @@ export interface Server {
   close(): Promise<void>
 }
 
-export async function listen(state: FakeState, routes: Route[], port = 0): Promise<Server> {
+/** A request as the routes see it, whether it came over HTTP or from inside the stand-in (a Scheduler attempt). */
+export interface Incoming {
+  method: string
+  /** the host addressed */
+  host: string
+  /** percent-decoded */
+  path: string
+  rawQuery: string
+  rawBody: string
+  headers: IncomingHttpHeaders
+}
+export interface Outgoing {
+  status: number
+  payload: unknown
+  headers: Record<string, string>
+  /** the caller, once its token was accepted */
+  principal?: string
+}
+
+/** Route matching, authentication and the handler's answer: everything a request meets after the wire. */
+export class Dispatcher {
+  /** root URL of the server, set once it listens */
+  baseUrl = ''
+  private readonly debug = !!process.env.FAKE_GCP_DEBUG
+  constructor(
+    private readonly state: FakeState,
+    private readonly routes: Route[]
+  ) {}
+
+  /** `only` narrows the routes, e.g. to those of the API a URL's host names. */
+  async dispatch(req: Incoming, only?: (r: Route) => boolean): Promise<Outgoing> {
+    const { method, path, rawBody } = req
+    const query = new URLSearchParams(req.rawQuery)
+    const found = match(only ? this.routes.filter(only) : this.routes, method, path)
+    let ctx: Ctx | undefined
+    const principal = (): string | undefined => (ctx && ctx.identity !== ANONYMOUS ? ctx.identity.member : undefined)
+    try {
+      if (!found) {
+        if (this.debug) process.stderr.write(`fake-gcp: no route for ${method} ${req.host} ${path} ${rawBody.slice(0, 500)}\n`)
+        throw notFound(`The requested URL ${path} was not found on this server.`)
+      }
+      ctx = {
+        state: this.state,
+        method,
+        path,
+        query,
+        body: parseBody(rawBody, req.headers['content-type']),
+        rawBody,
+        headers: req.headers,
+        host: req.host,
+        params: found.params,
+        intEnums: /enum-encoding=int/.test(query.get('$alt') ?? ''),
+        baseUrl: this.baseUrl,
+        identity: ANONYMOUS
+      }
+      if (found.route.auth !== 'none') authenticate(ctx, found.route)
+      const out = await found.route.handler(ctx)
+      if (out instanceof Reply) return { status: out.status, payload: out.body, headers: out.headers, principal: principal() }
+      return { status: 200, payload: out, headers: {}, principal: principal() }
+    } catch (e) {
+      let status = 500
+      let payload: unknown
+      if (e instanceof ApiError) {
+        status = e.code
+        payload = e.body()
+      } else {
+        payload = new ApiError(500, 'Internal error encountered.').body()
+        process.stderr.write(`fake-gcp: handler crashed on ${method} ${path}: ${(e as Error).stack}\n`)
+      }
+      if (this.debug) process.stderr.write(`fake-gcp: ${method} ${req.host} ${path} -> ${status} ${JSON.stringify(payload).slice(0, 300)}\n`)
+      return { status, payload, headers: {}, principal: principal() }
+    }
+  }
+}
+
+export async function listen(state: FakeState, dispatcher: Dispatcher, port = 0): Promise<Server> {
   const faults = new FaultInjector(state.scenario.faults ?? [])
-  const debug = !!process.env.FAKE_GCP_DEBUG
-  let baseUrl = ''
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -45,7 +118,7 @@ export async function listen(state: FakeState, routes: Route[], port = 0): Promi
     } catch {
       /* keep raw */
     }
-    const query = new URLSearchParams(rawQuery)
+    // only requests that came over the wire are logged: the log is what clients sent
     const record: RequestRecord = { method, path, query: rawQuery, body: parseLoose(rawBody, req.headers['content-type']), status: 0, time: Date.now() }
     state.requests.push(record)
 
@@ -57,57 +130,15 @@ export async function listen(state: FakeState, routes: Route[], port = 0): Promi
       req.socket.destroy()
       return
     }
-    let status = 500
+    let status: number
     let payload: unknown
-    let headers: Record<string, string> = {}
+    let headers: Record<string, string>
     if (fault !== undefined) {
       ;({ status, payload, headers } = faultReply(fault))
     } else {
-      const found = match(routes, method, path)
-      try {
-        if (!found) {
-          if (debug) process.stderr.write(`fake-gcp: no route for ${method} ${req.url} ${rawBody.slice(0, 500)}\n`)
-          throw notFound(`The requested URL ${path} was not found on this server.`)
-        }
-        const ctx: Ctx = {
-          state,
-          method,
-          path,
-          query,
-          body: parseBody(rawBody, req.headers['content-type']),
-          rawBody,
-          headers: req.headers,
-          host,
-          params: found.params,
-          intEnums: /enum-encoding=int/.test(query.get('$alt') ?? ''),
-          baseUrl,
-          identity: ANONYMOUS
-        }
-        if (found.route.auth !== 'none') {
-          authenticate(ctx)
-          record.principal = ctx.identity.member
-        }
-        const out = await found.route.handler(ctx)
-        if (ctx.identity !== ANONYMOUS) record.principal = ctx.identity.member
-        if (out instanceof Reply) {
-          status = out.status
-          payload = out.body
-          headers = out.headers
-        } else {
-          status = 200
-          payload = out
-        }
-      } catch (e) {
-        if (e instanceof ApiError) {
-          status = e.code
-          payload = e.body()
-        } else {
-          status = 500
-          payload = new ApiError(500, 'Internal error encountered.').body()
-          process.stderr.write(`fake-gcp: handler crashed on ${method} ${path}: ${(e as Error).stack}\n`)
-        }
-        if (debug) process.stderr.write(`fake-gcp: ${method} ${req.url} -> ${status} ${JSON.stringify(payload).slice(0, 300)}\n`)
-      }
+      const out = await dispatcher.dispatch({ method, host, path, rawQuery, rawBody, headers: req.headers })
+      ;({ status, payload, headers } = out)
+      if (out.principal) record.principal = out.principal
     }
     record.status = status
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {})
@@ -120,9 +151,9 @@ export async function listen(state: FakeState, routes: Route[], port = 0): Promi
     server.listen(port, '127.0.0.1', () => resolve())
   })
   const actual = (server.address() as AddressInfo).port
-  baseUrl = `http://127.0.0.1:${actual}/`
+  dispatcher.baseUrl = `http://127.0.0.1:${actual}/`
   return {
-    url: baseUrl,
+    url: dispatcher.baseUrl,
     port: actual,
     close: () =>
       new Promise<void>(resolve => {

@@ -1,7 +1,8 @@
 /** The in-memory model of one Google Cloud, loaded from a Scenario. */
 import { permissionDenied } from './errors'
 import { PolicyEngine, type Identity } from './policy'
-import { defaultRunUrls, functionUrl, type FunctionSpec, type Job, type Scenario, type ServiceSpec, type Settings } from './scenario'
+import type { RoleTable } from './roles'
+import type { FunctionSpec, Job, Scenario, ServiceSpec, Settings } from './scenario'
 import { newSigner, TokenRegistry, type Signer } from './tokens'
 
 export interface ProjectRec {
@@ -59,7 +60,7 @@ export interface RequestRecord {
   principal?: string
 }
 
-const SA_DOMAIN = /^([^@]+)@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/i
+export const SA_DOMAIN = /^([^@]+)@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/i
 
 export class FakeState {
   readonly settings: Required<Settings>
@@ -82,7 +83,11 @@ export class FakeState {
   readonly githubRequestToken = `ghrt-${Math.random().toString(36).slice(2)}`
   private readonly saCheck: boolean
 
-  constructor(readonly scenario: Scenario) {
+  constructor(
+    readonly scenario: Scenario,
+    readonly roles: RoleTable,
+    loaders: ((state: FakeState) => void)[] = []
+  ) {
     const s = scenario.settings ?? {}
     this.settings = {
       latencyMs: s.latencyMs ?? 0,
@@ -98,66 +103,21 @@ export class FakeState {
     const writers = scenario.concurrentWriters ?? []
     this.policies = new PolicyEngine({
       now: () => Date.now(),
+      roleGrants: (role, permission) => roles.grants(role, permission),
       memberExists: m => this.memberExists(m),
       afterRead: (resource, n) => {
         for (const w of writers) if (w.resource === resource && w.afterRead === n) this.policies.addBinding(resource, w.add.role, w.add.member)
       }
     })
 
-    for (const p of scenario.projects) {
-      this.projects.set(p.projectId, { projectId: p.projectId, projectNumber: p.projectNumber })
-      this.policies.load(`projects/${p.projectId}`, p.iamPolicy)
-    }
-    const explicitServices = new Map((scenario.services ?? []).map(s => [s.name, s]))
-    for (const f of scenario.functions ?? []) {
-      const { project, region, id } = parseName(f.name, 'functions')
-      this.requireProject(project, f.name)
-      const rec: FunctionRec = { name: f.name, project, region, id, spec: f, url: functionUrl(project, region, id) }
-      if (f.environment === 'GEN_2') {
-        rec.serviceName = `projects/${project}/locations/${region}/services/${id}`
-        const svc = explicitServices.get(rec.serviceName) ?? { name: rec.serviceName }
-        explicitServices.delete(rec.serviceName)
-        this.addService(svc, f.name)
-      }
-      this.functions.set(f.name, rec)
-      this.policies.load(f.name, f.iamPolicy)
-    }
-    for (const svc of explicitServices.values()) this.addService(svc)
-    for (const j of scenario.jobs ?? []) this.jobs.set(j.name, structuredClone(j))
-
     this.saCheck = scenario.serviceAccounts !== undefined
-    for (const a of scenario.serviceAccounts ?? []) this.addServiceAccount(a.email, a.iamPolicy)
-    // accounts a scenario names elsewhere exist too, so a terse scenario need not list them
-    const named = [
-      scenario.caller,
-      ...(scenario.jobs ?? []).flatMap(j => [j.httpTarget?.oidcToken?.serviceAccountEmail, j.httpTarget?.oauthToken?.serviceAccountEmail])
-    ]
-    for (const m of named) {
-      const email = m?.replace(/^serviceAccount:/, '')
-      if (email && SA_DOMAIN.test(email) && !this.serviceAccounts.has(email.toLowerCase())) this.addServiceAccount(email)
-    }
+    // each API module loads its part of the scenario, in registry order (projects first)
+    for (const load of loaders) load(this)
   }
 
-  private requireProject(project: string, what: string): void {
+  /** Throw a scenario error unless `project` was loaded (by Resource Manager, first). */
+  requireProject(project: string, what: string): void {
     if (!this.projects.has(project)) throw new Error(`scenario: ${what} names unknown project ${project}`)
-  }
-
-  private addService(spec: ServiceSpec, functionName?: string): void {
-    const { project, region, id } = parseName(spec.name, 'services')
-    this.requireProject(project, spec.name)
-    const defaults = defaultRunUrls(project, this.projects.get(project)!.projectNumber, region, id)
-    const uri = spec.uri ?? spec.urls?.[0] ?? defaults[0]
-    const urls = spec.urls ?? (spec.uri ? [spec.uri] : defaults)
-    this.services.set(spec.name, { name: spec.name, project, region, id, spec, uri, urls, functionName })
-    this.policies.load(spec.name, spec.iamPolicy)
-  }
-
-  private addServiceAccount(email: string, policy?: import('./scenario').Policy): void {
-    const m = SA_DOMAIN.exec(email)
-    const project = m?.[2] ?? [...this.projects.keys()][0]
-    const uniqueId = String(100000000000000000000n + BigInt(this.serviceAccounts.size + 1) * 7919n)
-    this.serviceAccounts.set(email.toLowerCase(), { email, project, uniqueId })
-    this.policies.load(saResource(project, email), policy)
   }
 
   /** IAM refuses bindings for user-managed accounts that do not exist (only checked when the scenario lists accounts). */

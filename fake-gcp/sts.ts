@@ -1,16 +1,17 @@
 /** Security Token Service: RFC 8693 exchange of a GitHub OIDC token for a federated token. */
 import { GITHUB_ISSUER } from './github-oidc'
+import type { ApiModule } from './module'
 import { Reply, route, type Route } from './router'
 import { verifyJwt } from './tokens'
 
 // STS answers in OAuth 2.0 error form, not Google's envelope
 const oauthError = (error: string, description: string): Reply => new Reply(400, { error, error_description: description })
 
-export function stsRoutes(): Route[] {
+function stsRoutes(): Route[] {
   return [
     route(
       'POST',
-      /^\/v1\/token$/,
+      '/v1/token',
       c => {
         const b = c.body as Record<string, string>
         if (b.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange')
@@ -51,3 +52,5 @@ export function stsRoutes(): Route[] {
     )
   ]
 }
+
+export const sts: ApiModule = { name: 'Security Token Service', apis: ['STS'], routes: () => stsRoutes() }

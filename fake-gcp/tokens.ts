@@ -60,15 +60,19 @@ export interface AccessToken {
   /** 'federated' tokens come from STS and are only good for impersonation */
   kind: 'access' | 'federated'
   expiresAt: number
+  /** the OAuth scopes it was minted for; undefined: not restricted (gcloud's token file, tokenFor) */
+  scopes?: string[]
 }
 
 /** Opaque bearer tokens, resolvable only by this fake (like Google's ya29.* tokens). */
 export class TokenRegistry {
   private readonly tokens = new Map<string, AccessToken>()
 
-  mint(identity: Identity, kind: AccessToken['kind'] = 'access', lifetimeS = 3600): string {
+  mint(identity: Identity, kind: AccessToken['kind'] = 'access', lifetimeS = 3600, scopes?: string[]): string {
     const token = `ya29.fake-${kind === 'federated' ? 'sts-' : ''}${randomBytes(24).toString('base64url')}`
-    this.tokens.set(token, { identity, kind, expiresAt: Date.now() + lifetimeS * 1000 })
+    const t: AccessToken = { identity, kind, expiresAt: Date.now() + lifetimeS * 1000 }
+    if (scopes) t.scopes = [...scopes]
+    this.tokens.set(token, t)
     return token
   }
 
