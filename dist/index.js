@@ -48474,650 +48474,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/limit.ts
-/** A counting semaphore: bounds how many calls are in flight, so a large audit never bursts. */
-class Semaphore {
-    max;
-    active = 0;
-    waiting = [];
-    constructor(max) {
-        this.max = max;
-    }
-    async run(fn) {
-        // A finishing call hands its slot straight to the next waiter, so no newcomer can slip in between.
-        if (this.active >= this.max)
-            await new Promise(r => this.waiting.push(r));
-        else
-            this.active++;
-        try {
-            return await fn();
-        }
-        finally {
-            const next = this.waiting.shift();
-            if (next)
-                next();
-            else
-                this.active--;
-        }
-    }
-}
-/**
- * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
- * run) under a per-minute API quota instead of tripping it and retrying.
- */
-class RateLimit {
-    max;
-    windowMs;
-    starts = [];
-    constructor(max, windowMs) {
-        this.max = max;
-        this.windowMs = windowMs;
-    }
-    /**
-     * Waits for a start. Rejects at once with QuotaWaitError when no start opens before
-     * `deadline`: a caller bound by a timeout learns it now instead of acting after its time is up.
-     */
-    async take(deadline = Infinity) {
-        for (;;) {
-            const now = Date.now();
-            while (this.starts.length && this.starts[0] <= now - this.windowMs)
-                this.starts.shift();
-            if (this.starts.length < this.max) {
-                this.starts.push(now);
-                return;
-            }
-            const opens = this.starts[0] + this.windowMs;
-            if (opens > deadline)
-                throw new QuotaWaitError(this.max, this.windowMs);
-            await new Promise(r => setTimeout(r, opens - now));
-        }
-    }
-}
-class QuotaWaitError extends Error {
-    max;
-    windowMs;
-    constructor(max, windowMs) {
-        super(`no slot under the limit of ${max} per ${windowMs / 1000} s opens before the deadline`);
-        this.max = max;
-        this.windowMs = windowMs;
-        this.name = 'QuotaWaitError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/http.ts
-
-/**
- * The one HTTP policy every Google client uses: bearer token, JSON, a timeout on every call,
- * and bounded exponential backoff with jitter on 429/5xx and dropped connections.
- */
-/** A Google API error that keeps the HTTP status and Google's `error.status` (ABORTED, …). */
-class ApiError extends Error {
-    httpStatus;
-    status;
-    url;
-    constructor(message, httpStatus, status, url) {
-        super(message);
-        this.httpStatus = httpStatus;
-        this.status = status;
-        this.url = url;
-    }
-    /** A copy whose message says what was being done: `Failed to X: (403) PERMISSION_DENIED …`. */
-    withContext(what) {
-        return new ApiError(`${what}: ${this.message}`, this.httpStatus, this.status, this.url);
-    }
-}
-/** Runs a call, prefixing any ApiError with what was being done (`Failed to read job …: (403) …`). */
-async function withContext(what, call) {
-    try {
-        return await call();
-    }
-    catch (e) {
-        throw e instanceof ApiError ? e.withContext(what) : e;
-    }
-}
-/** Calls in flight at once, across every API: a project-wide audit never bursts past it. */
-const MAX_IN_FLIGHT = 16;
-const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30000 };
-const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-/** Full jitter: a random delay in [0, min(max, base·2^n)], so parallel callers spread out. */
-function backoffDelay(attempt, p, random = Math.random) {
-    return Math.round(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt));
-}
-const sleep = (ms) => new Promise(r => setTimeout(r, ms));
-/** Sends requests to one API root with the shared policy; each client wraps one of these. */
-class GoogleHttp {
-    root;
-    token;
-    debug;
-    retry;
-    inFlight;
-    constructor(root, token, debug = () => { }, retry = DEFAULT_RETRY, inFlight = new Semaphore(MAX_IN_FLIGHT)) {
-        this.root = root;
-        this.token = token;
-        this.debug = debug;
-        this.retry = retry;
-        this.inFlight = inFlight;
-    }
-    async request(path, opts = {}) {
-        const url = new URL(path, this.root);
-        url.searchParams.set('alt', 'json');
-        for (const [k, v] of Object.entries(opts.query ?? {}))
-            if (v !== undefined)
-                url.searchParams.set(k, String(v));
-        const method = opts.method ?? (opts.body !== undefined || opts.form ? 'POST' : 'GET');
-        const headers = { 'user-agent': 'scheduler-oidc-doctor/1' };
-        let body;
-        if (opts.form) {
-            headers['content-type'] = 'application/x-www-form-urlencoded';
-            body = new URLSearchParams(opts.form).toString();
-        }
-        else if (opts.body !== undefined) {
-            headers['content-type'] = 'application/json';
-            body = JSON.stringify(opts.body);
-        }
-        for (let attempt = 0;; attempt++) {
-            if (!opts.anonymous)
-                headers.authorization = `Bearer ${await this.token()}`;
-            let res;
-            try {
-                res = await this.inFlight.run(() => fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.retry.timeoutMs) }));
-            }
-            catch (e) {
-                const reason = describeNetworkError(e);
-                if (attempt + 1 < this.retry.attempts) {
-                    const delay = backoffDelay(attempt, this.retry);
-                    this.debug(() => `${method} ${url.pathname}: ${reason}; retry ${attempt + 1} in ${delay} ms`);
-                    await sleep(delay);
-                    continue;
-                }
-                throw new ApiError(`${method} ${url.pathname} failed after ${attempt + 1} attempts: ${reason}`, 0, 'UNAVAILABLE', url.href);
-            }
-            const text = await res.text();
-            if (res.ok) {
-                this.debug(() => `${method} ${url.pathname} → ${res.status}`);
-                return (text ? JSON.parse(text) : {});
-            }
-            if (RETRYABLE.has(res.status) && attempt + 1 < this.retry.attempts) {
-                const after = Number(res.headers.get('retry-after'));
-                const delay = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, this.retry.maxDelayMs) : backoffDelay(attempt, this.retry);
-                this.debug(() => `${method} ${url.pathname} → ${res.status}; retry ${attempt + 1} in ${delay} ms`);
-                await sleep(delay);
-                continue;
-            }
-            throw toApiError(res.status, text, url.href);
-        }
-    }
-}
-/** Follows `nextPageToken` through a list method, collecting the items under `key`. */
-async function listAll(http, path, key) {
-    const items = [];
-    let pageToken;
-    do {
-        const page = await http.request(path, { query: { pageSize: 500, pageToken } });
-        items.push(...(page[key] ?? []));
-        pageToken = page.nextPageToken || undefined;
-    } while (pageToken);
-    return items;
-}
-function describeNetworkError(e) {
-    if (e instanceof Error) {
-        if (e.name === 'TimeoutError')
-            return 'timed out';
-        const cause = e.cause;
-        return cause?.code ?? cause?.message ?? e.message;
-    }
-    return String(e);
-}
-/** Google's error envelope `{"error":{"code","message","status"}}`, or the raw text. */
-function toApiError(httpStatus, text, url) {
-    let status = '';
-    let message = text.slice(0, 300);
-    try {
-        const e = JSON.parse(text).error;
-        if (typeof e === 'object' && e) {
-            status = e.status ?? '';
-            message = e.message ?? message;
-        }
-        else if (typeof e === 'string') {
-            status = e;
-            message = JSON.parse(text).error_description ?? e;
-        }
-    }
-    catch {
-        // not JSON: keep the text
-    }
-    return new ApiError(`(${httpStatus}) ${status ? status + ' ' : ''}${message}`.trim(), httpStatus, status, url);
-}
-
-;// CONCATENATED MODULE: ./src/apply.ts
-
-/** Permission → a predefined role that grants it, for the error a person acts on. */
-const GRANTING_ROLE = {
-    'cloudscheduler.jobs.update': 'roles/cloudscheduler.admin',
-    'resourcemanager.projects.setIamPolicy': 'roles/resourcemanager.projectIamAdmin',
-    'cloudfunctions.functions.setIamPolicy': 'roles/cloudfunctions.admin',
-    'run.services.setIamPolicy': 'roles/run.admin',
-    'iam.serviceAccounts.actAs': 'roles/iam.serviceAccountUser'
-};
-class PreflightError extends Error {
-    missing;
-    constructor(missing) {
-        super(`Fix mode wrote nothing: the caller lacks ${missing.length} permission(s) the repair needs: ` +
-            missing.map(m => `${m.permission} on ${m.resource} (grant ${m.role})`).join('; '));
-        this.missing = missing;
-    }
-}
-function iamFor(g, api) {
-    return api === 'gen1' ? g.functions.gen1Iam : api === 'run' ? g.run.iam : g.projects.iam;
-}
-const WRITE_PERMISSIONS = {
-    project: ['cloudscheduler.jobs.update', 'resourcemanager.projects.setIamPolicy'],
-    gen1: ['cloudfunctions.functions.setIamPolicy'],
-    run: ['run.services.setIamPolicy'],
-    serviceAccount: ['iam.serviceAccounts.actAs']
-};
-/**
- * Memoised testIamPermissions per resource. Fix mode starts each test as soon as observe learns
- * of a resource, in parallel with the reads, so the preflight adds no round trip of its own.
- */
-class PermissionProbe {
-    g;
-    memo = new Map();
-    constructor(g) {
-        this.g = g;
-    }
-    held(scope, resource) {
-        const key = `${scope} ${resource}`;
-        let p = this.memo.get(key);
-        if (!p) {
-            const perms = WRITE_PERMISSIONS[scope];
-            p = scope === 'serviceAccount' ? this.g.iam.testServiceAccountPermissions(resource, perms) : iamFor(this.g, scope).testIamPermissions(resource, perms);
-            // A speculative test nobody awaits must not become an unhandled rejection.
-            p.catch(() => undefined);
-            this.memo.set(key, p);
-        }
-        return p;
-    }
-}
-/** What the planned writes need, from the probe's answers (asked now if not yet asked). */
-async function preflight(g, p, project, probe = new PermissionProbe(g)) {
-    const needs = [];
-    const projectPerms = [
-        ...(p.patches.length ? ['cloudscheduler.jobs.update'] : []),
-        ...(p.grants.some(gr => gr.api === 'project') ? ['resourcemanager.projects.setIamPolicy'] : [])
-    ];
-    if (projectPerms.length)
-        needs.push({ scope: 'project', resource: `projects/${project}`, label: `projects/${project}`, permissions: projectPerms });
-    for (const gr of p.grants) {
-        if (gr.api !== 'project')
-            needs.push({ scope: gr.api, resource: gr.resource, label: gr.resource, permissions: WRITE_PERMISSIONS[gr.api] });
-    }
-    // Setting a job's token account requires acting as that account.
-    for (const sa of new Set(p.patches.map(x => x.oidcToken.serviceAccountEmail))) {
-        needs.push({ scope: 'serviceAccount', resource: sa, label: `serviceAccounts/${sa}`, permissions: WRITE_PERMISSIONS.serviceAccount });
-    }
-    const held = await Promise.all(needs.map(n => probe.held(n.scope, n.resource)));
-    const missing = needs.flatMap((n, i) => n.permissions.filter(perm => !held[i].includes(perm)).map(permission => ({ resource: n.label, permission, role: GRANTING_ROLE[permission] })));
-    if (missing.length)
-        throw new PreflightError(missing);
-}
-/**
- * Adds members to the role's unconditional binding, keeping every other binding, member and
- * condition, at policy version 3. Starts from the policy already read (saving a round trip);
- * a concurrent change (409 ABORTED) re-reads and tries again. Returns the members it added.
- */
-async function addToBinding(iam, resource, role, members, known) {
-    let policy = known ?? (await iam.getIamPolicy(resource));
-    for (let attempt = 0;; attempt++) {
-        const bindings = (policy.bindings ?? []).map(b => ({ ...b, members: [...(b.members ?? [])] }));
-        let binding = bindings.find(b => b.role === role && !b.condition);
-        const toAdd = [...new Set(members)].filter(m => !binding?.members.includes(m));
-        if (!toAdd.length)
-            return [];
-        if (!binding) {
-            binding = { role, members: [] };
-            bindings.push(binding);
-        }
-        binding.members.push(...toAdd);
-        try {
-            await iam.setIamPolicy(resource, { ...policy, version: 3, bindings });
-            return toAdd;
-        }
-        catch (e) {
-            if (!(e instanceof ApiError && (e.httpStatus === 409 || e.status === 'ABORTED')) || attempt >= 4)
-                throw e;
-            await sleep(backoffDelay(attempt, DEFAULT_RETRY));
-            policy = await iam.getIamPolicy(resource);
-        }
-    }
-}
-/** Writes the plan, all at once. Policies already read by observe are passed in to save their re-read. */
-async function applyPlan(g, p, policies) {
-    const failed = [];
-    const settled = (resource, write) => write.catch((e) => {
-        failed.push({ resource, error: e instanceof Error ? e.message : String(e) });
-        return undefined;
-    });
-    const [patched, granted] = await Promise.all([
-        Promise.all(p.patches.map(x => settled(x.job, g.scheduler.patchJob(x.job, { httpTarget: { oidcToken: x.oidcToken } }, x.updateMask).then(() => x.job)))),
-        Promise.all(p.grants.map(gr => settled(gr.resource, addToBinding(iamFor(g, gr.api), gr.resource, gr.role, gr.members, policies[gr.resource]).then(members => ({
-            resource: gr.resource,
-            role: gr.role,
-            members
-        })))))
-    ]);
-    return { patched: patched.filter(x => x !== undefined), granted: granted.filter(x => x !== undefined), failed, at: Date.now() };
-}
-/** One line for a run whose writes failed in part: what failed, what stayed, what to do. */
-function failedWritesError(a) {
-    const landed = a.patched.length + a.granted.length;
-    const what = a.failed.map(f => `${f.resource}: ${f.error}`).join('; ');
-    return (`Fix mode stopped: ${a.failed.length} of ${a.failed.length + landed} write(s) failed (${what}). ` +
-        (landed ? `The ${landed} that landed stay (every write only adds) and are listed in 'changes'. ` : 'Nothing was written. ') +
-        'Run again once the cause is fixed: a second run writes only what is still missing.');
-}
-
-// EXTERNAL MODULE: ./node_modules/google-auth-library/build/src/index.js
-var src = __nccwpck_require__(492);
-;// CONCATENATED MODULE: ./src/google/endpoints.ts
-/** Where each Google API lives: gcloud's override variables first, then the universe's host. */
-/** The API's root URL (ending in `/`); clients append the version path, as gcloud does. */
-function apiRoot(api, universe, env = process.env) {
-    const override = env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`]?.trim();
-    if (override)
-        return override.endsWith('/') ? override : `${override}/`;
-    return `https://${api.toLowerCase()}.${universe}/`;
-}
-
-;// CONCATENATED MODULE: ./src/auth.ts
-/**
- * Credentials: workload identity federation done inside the action, or Application Default
- * Credentials (what google-github-actions/auth leaves behind). Either way the rest of the
- * action sees one TokenSource, and every token goes through `mask` before anything can print it.
- */
-
-
-const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
-/** An explained authentication failure: what failed, why, and the exact fix. */
-class AuthError extends Error {
-}
-/**
- * Masks the federated token STS returns to google-auth-library's external-account clients (in
- * the action's WIF and in an ADC file from google-github-actions/auth). The library keeps that
- * token to itself, handing out only the impersonated one, so the one place to see it is the
- * response of its STS call. Should a new library version move that call, the integration tests
- * that look for the STS token's mask fail.
- */
-function maskStsTokens(client, mask) {
-    const sts = client.stsCredential;
-    sts?.transporter?.interceptors?.response?.add({
-        resolved: async (r) => {
-            const token = r.data?.access_token;
-            if (typeof token === 'string' && token)
-                mask(token);
-            return r;
-        }
-    });
-}
-/** Caches nothing itself: the google-auth-library clients refresh tokens before they expire. */
-function createTokenSource(opts) {
-    const env = opts.env ?? process.env;
-    // Mask each distinct token once: the runner keeps masking it for the rest of the job.
-    const masked = new Set();
-    const mask = (secret) => {
-        if (!masked.has(secret)) {
-            masked.add(secret);
-            opts.mask(secret);
-        }
-    };
-    let client;
-    let describe;
-    if (opts.workloadIdentityProvider) {
-        const provider = opts.workloadIdentityProvider;
-        const sa = opts.serviceAccount;
-        describe = `workload identity ${provider} as ${sa}`;
-        if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-            throw new AuthError("Workload identity needs the runner's OIDC token, and this job cannot request one: add `permissions: id-token: write` to the workflow job " +
-                '(pull requests from forks never get it; use mode: verify with credentials from a trusted workflow instead).');
-        }
-        const wif = new src.IdentityPoolClient({
-            type: 'external_account',
-            audience: `//iam.${opts.universe}/${provider}`,
-            subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-            token_url: `${apiRoot('STS', opts.universe, env)}v1/token`,
-            service_account_impersonation_url: `${apiRoot('IAMCREDENTIALS', opts.universe, env)}v1/projects/-/serviceAccounts/${sa}:generateAccessToken`,
-            universe_domain: opts.universe,
-            scopes: SCOPES,
-            subject_token_supplier: {
-                getSubjectToken: async () => {
-                    const idToken = await opts.getIdToken(`https://iam.${opts.universe}/${provider}`);
-                    mask(idToken);
-                    return idToken;
-                }
-            }
-        });
-        maskStsTokens(wif, mask);
-        client = wif;
-    }
-    else {
-        describe = env.GOOGLE_APPLICATION_CREDENTIALS
-            ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})`
-            : 'application default credentials';
-        client = new src.GoogleAuth({ scopes: SCOPES }).getClient().then(c => {
-            maskStsTokens(c, mask);
-            return c;
-        });
-    }
-    const token = async () => {
-        let res;
-        try {
-            res = await (await client).getAccessToken();
-        }
-        catch (e) {
-            throw explainAuthFailure(e, opts);
-        }
-        if (!res.token)
-            throw new AuthError(`No access token from ${describe}.`);
-        mask(res.token);
-        return res.token;
-    };
-    return { token, describe };
-}
-/** Turns the library's errors into the fix a person needs. */
-function explainAuthFailure(e, opts) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const status = e.response?.status ?? e.status;
-    if (opts.workloadIdentityProvider) {
-        const sa = opts.serviceAccount;
-        if (/generateAccessToken|impersonat/i.test(msg) || (status === 403 && !/token exchange|sts/i.test(msg))) {
-            const m = /projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)/.exec(opts.workloadIdentityProvider);
-            const principal = m
-                ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/${(opts.env ?? process.env).GITHUB_REPOSITORY || 'OWNER/REPO'}`
-                : 'the workload identity principal';
-            return new AuthError(`Impersonating ${sa} was refused (${msg}). Grant ${principal} roles/iam.workloadIdentityUser on ${sa}: ` +
-                `gcloud iam service-accounts add-iam-policy-binding ${sa} --role roles/iam.workloadIdentityUser --member "${principal}"`);
-        }
-        return new AuthError(`The STS token exchange for ${opts.workloadIdentityProvider} was refused (${msg}). Check that the provider exists, that its attribute condition admits this repository, and that its allowed audiences include https://iam.${opts.universe}/${opts.workloadIdentityProvider}.`);
-    }
-    if (/Could not load the default credentials/i.test(msg)) {
-        return new AuthError('No Google credentials: run google-github-actions/auth before this step, or set workload_identity_provider and service_account.');
-    }
-    return new AuthError(`Getting an access token failed: ${msg}`);
-}
-
-;// CONCATENATED MODULE: ./src/google/iam-policy.ts
-
-/**
- * IAM methods at `<version>/<resource>:getIamPolicy`. `getStyle` is how the API takes the
- * requested policy version: as a GET query (Functions, Run) or a POST body (Resource Manager).
- */
-function iamResource(http, version, getStyle) {
-    return {
-        getIamPolicy: resource => withContext(`Failed to read the IAM policy of ${resource}`, () => getStyle === 'query'
-            ? http.request(`${version}/${resource}:getIamPolicy`, { query: { 'options.requestedPolicyVersion': 3 } })
-            : http.request(`${version}/${resource}:getIamPolicy`, { body: { options: { requestedPolicyVersion: 3 } } })),
-        setIamPolicy: (resource, policy) => withContext(`Failed to set the IAM policy of ${resource}`, () => http.request(`${version}/${resource}:setIamPolicy`, { body: { policy } })),
-        testIamPermissions: async (resource, permissions) => (await withContext(`Failed to test permissions on ${resource}`, () => http.request(`${version}/${resource}:testIamPermissions`, { body: { permissions } }))).permissions ?? []
-    };
-}
-
-;// CONCATENATED MODULE: ./src/google/functions.ts
-
-
-/** Cloud Functions: the v2 API reads gen 1 and gen 2 alike; a gen 1 function's IAM lives on v1. */
-class FunctionsClient {
-    http;
-    /** The v1 policy: where `roles/cloudfunctions.invoker` of a gen 1 function is granted. */
-    gen1Iam;
-    /** The v2 function's own policy (for a gen 2 function it does not govern invocation). */
-    gen2Iam;
-    constructor(http) {
-        this.http = http;
-        this.gen1Iam = iamResource(http, 'v1', 'query');
-        this.gen2Iam = iamResource(http, 'v2', 'query');
-    }
-    /** Gen 1 and gen 2 functions of `projects/P/locations/L`, following pages. */
-    listFunctions(parent) {
-        return withContext(`Failed to list functions in ${parent}`, () => listAll(this.http, `v2/${parent}/functions`, 'functions'));
-    }
-    getFunction(name) {
-        return withContext(`Failed to read function ${name}`, () => this.http.request(`v2/${name}`));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/iam.ts
-
-/** IAM API: permissions the caller holds on a service account (for `iam.serviceAccounts.actAs`). */
-class IamClient {
-    http;
-    constructor(http) {
-        this.http = http;
-    }
-    async testServiceAccountPermissions(email, permissions) {
-        const res = await withContext(`Failed to test permissions on service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } }));
-        return res.permissions ?? [];
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/logging.ts
-
-/** Cloud Logging v2 `entries:list` (60 calls per minute per project: callers batch their queries). */
-class LoggingClient {
-    http;
-    constructor(http) {
-        this.http = http;
-    }
-    /**
-     * The first page with entries. Logging may answer empty pages with a nextPageToken while it
-     * scans; up to MAX_EMPTY_PAGES of those are followed (each is a read against the quota).
-     */
-    async listEntries(req) {
-        let pageToken;
-        for (let page = 0;; page++) {
-            const res = await withContext('Failed to read the Cloud Scheduler execution log', () => this.http.request('v2/entries:list', {
-                body: { orderBy: 'timestamp desc', pageSize: 100, ...req, ...(pageToken ? { pageToken } : {}) }
-            }));
-            if (res.entries?.length || !res.nextPageToken || page >= MAX_EMPTY_PAGES)
-                return res.entries ?? [];
-            pageToken = res.nextPageToken;
-        }
-    }
-}
-const MAX_EMPTY_PAGES = 2;
-
-;// CONCATENATED MODULE: ./src/google/projects.ts
-
-
-/** Resource Manager v1: the project's number (for the Scheduler service agent) and its policy. */
-class ProjectsClient {
-    http;
-    iam;
-    constructor(http) {
-        this.http = http;
-        this.iam = iamResource(http, 'v1', 'body');
-    }
-    getProject(projectId) {
-        return withContext(`Failed to read project ${projectId}`, () => this.http.request(`v1/projects/${projectId}`));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/run.ts
-
-
-/** Cloud Run Admin v2 services: where gen 2 functions and services are invoked. */
-class RunClient {
-    http;
-    iam;
-    constructor(http) {
-        this.http = http;
-        this.iam = iamResource(http, 'v2', 'query');
-    }
-    getService(name) {
-        return withContext(`Failed to read service ${name}`, () => this.http.request(`v2/${name}`));
-    }
-    listServices(parent) {
-        return withContext(`Failed to list services in ${parent}`, () => listAll(this.http, `v2/${parent}/services`, 'services'));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/scheduler.ts
-
-
-/** Cloud Scheduler v1: the four job methods the action needs. */
-class SchedulerClient {
-    http;
-    writes;
-    /**
-     * Cloud Scheduler allows 500 writes (patch, run) per minute per project by default; staying
-     * at 400 leaves room for other writers and never trips it on a project-wide fix and test run.
-     */
-    constructor(http, writes = new RateLimit(400, 60_000)) {
-        this.http = http;
-        this.writes = writes;
-    }
-    getJob(name) {
-        return withContext(`Failed to read job ${name}`, () => this.http.request(`v1/${name}`));
-    }
-    /** Every job in `projects/P/locations/L`, following pages. */
-    listJobs(parent) {
-        return withContext(`Failed to list jobs in ${parent}`, () => listAll(this.http, `v1/${parent}/jobs`, 'jobs'));
-    }
-    /** PATCH with an explicit mask, so fields outside it (schedule, body, headers, retries) are never rewritten. */
-    async patchJob(name, job, updateMask) {
-        await this.writes.take();
-        return withContext(`Failed to update job ${name}`, () => this.http.request(`v1/${name}`, { method: 'PATCH', body: job, query: { updateMask: updateMask.join(',') } }));
-    }
-    /** `deadline`: not started at all when the write cap has no slot before it (see RateLimit.take). */
-    async runJob(name, deadline) {
-        await this.writes.take(deadline);
-        return withContext(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/clients.ts
-
-
-
-
-
-
-
-
-
-function createClients(token, universe, debug, env = process.env, retry) {
-    // One bound on calls in flight across every API, so a project-wide audit never bursts.
-    const inFlight = new Semaphore(MAX_IN_FLIGHT);
-    const http = (api) => new GoogleHttp(apiRoot(api, universe, env), token, debug, retry ?? DEFAULT_RETRY, inFlight);
-    return {
-        scheduler: new SchedulerClient(http('CLOUDSCHEDULER')),
-        functions: new FunctionsClient(http('CLOUDFUNCTIONS')),
-        run: new RunClient(http('RUN')),
-        projects: new ProjectsClient(http('CLOUDRESOURCEMANAGER')),
-        iam: new IamClient(http('IAM')),
-        logging: new LoggingClient(http('LOGGING'))
-    };
-}
-
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/names.ts
@@ -49204,7 +48560,8 @@ function parseWifProvider(value) {
     return { projectNumber: m[1], pool: m[2], provider: m[3] };
 }
 const FUNCTIONS_HOST = /^([a-z]+-[a-z]+\d+)-([a-z][a-z0-9-]{4,28}[a-z0-9])\.cloudfunctions\.net$/;
-function classifyUri(uri) {
+/** A `https://REGION-PROJECT.cloudfunctions.net/NAME[/…]` URL's parts; undefined for any other URL. */
+function parseFunctionUrl(uri) {
     let u;
     try {
         u = new URL(uri);
@@ -49214,15 +48571,22 @@ function classifyUri(uri) {
     }
     const host = u.hostname.toLowerCase();
     const fn = FUNCTIONS_HOST.exec(host);
-    if (fn) {
-        const id = u.pathname.split('/')[1] ?? '';
-        return { kind: 'function', region: fn[1], project: fn[2], id, functionUrl: `https://${host}/${id}` };
+    if (!fn)
+        return undefined;
+    const id = u.pathname.split('/')[1] ?? '';
+    return { region: fn[1], project: fn[2], id, url: `https://${host}/${id}` };
+}
+/** The function URL a URI calls (path beyond the name dropped), or undefined. */
+const functionUrlOf = (uri) => parseFunctionUrl(uri)?.url;
+/** A URI served by a Google API (`*.googleapis.com`): those take OAuth access tokens. */
+function googleApiHost(uri) {
+    try {
+        const host = new URL(uri).hostname.toLowerCase();
+        return host === 'googleapis.com' || host.endsWith('.googleapis.com') ? host : undefined;
     }
-    if (host.endsWith('.run.app'))
-        return { kind: 'run', origin: u.origin };
-    if (host === 'googleapis.com' || host.endsWith('.googleapis.com'))
-        return { kind: 'google-api', host };
-    return { kind: 'other', origin: u.origin };
+    catch {
+        return undefined;
+    }
 }
 /** scheme://host[:port] of a URL, no path and no trailing slash: the audience Cloud Run accepts. */
 function originOf(url) {
@@ -49247,11 +48611,369 @@ function parseHttpsUrl(value, what) {
     return u;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/remedies.ts
 /**
- * The action's inputs, read and validated in one place. Every check here runs before any
- * network call, so bad input fails fast with one line that names the input.
+ * Every command a person may paste, built in one place: each value is shell-quoted (a custom
+ * audience or a URI read from Google can hold `;$(…)`), and each command names its project, so
+ * it acts on the project the report is about whatever gcloud's own configuration says.
  */
+/** Characters that never need quoting in a POSIX shell word. */
+const SAFE = /^[A-Za-z0-9@%+=:,./_-]+$/;
+/** One shell word: as is when safe, else single-quoted with embedded quotes closed and escaped. */
+function shellQuote(value) {
+    if (SAFE.test(value))
+        return value;
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+/** A gcloud command: its words quoted, `--project` always present (after the positional words). */
+function gcloud(project, words, flags = {}) {
+    const parts = ['gcloud', ...words.map(shellQuote), '--project', shellQuote(project)];
+    for (const [flag, value] of Object.entries(flags)) {
+        if (value === undefined)
+            continue;
+        parts.push(`--${flag}`);
+        if (value !== true)
+            parts.push(shellQuote(value));
+    }
+    return parts.join(' ');
+}
+/** The commands about a Scheduler job and its project, whatever it calls. */
+const schedulerRemedies = {
+    setOidc: (j, account, audience) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], {
+        location: j.location,
+        'oidc-service-account-email': account,
+        'oidc-token-audience': audience
+    }),
+    setOauth: (j, account) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, 'oauth-service-account-email': account }),
+    setUri: (j, uri) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, uri }),
+    resume: (j) => gcloud(j.project, ['scheduler', 'jobs', 'resume', j.id], { location: j.location }),
+    describe: (j) => gcloud(j.project, ['scheduler', 'jobs', 'describe', j.id], { location: j.location }),
+    list: (project, location) => gcloud(project, ['scheduler', 'jobs', 'list'], { location }),
+    grantOnProject: (project, member, role) => gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role })
+};
+
+;// CONCATENATED MODULE: ./src/policy.ts
+/** Members that hold `role` on a policy through an unconditional binding. */
+function holders(policy, role) {
+    const out = new Set();
+    for (const b of policy?.bindings ?? [])
+        if (b.role === role && !b.condition)
+            for (const m of b.members ?? [])
+                out.add(m);
+    return out;
+}
+/** Members that hold `role` only when a condition is met. */
+const conditionalHolders = (policy, role) => new Set((policy?.bindings ?? []).filter((b) => b.role === role && b.condition).flatMap(b => b.members ?? []));
+
+;// CONCATENATED MODULE: ./src/targets/gen1.ts
+
+
+
+const gen1 = {
+    id: 'gen1',
+    noun: 'gen 1 function',
+    bindingNoun: 'function',
+    token: 'oidc',
+    role: 'roles/cloudfunctions.invoker',
+    iam: 'cloudfunctions.v1',
+    setIamPolicy: { permission: 'cloudfunctions.functions.setIamPolicy', role: 'roles/cloudfunctions.admin' },
+    audienceHint: 'a gen 1 function accepts only its URL',
+    audienceRule: t => `a gen 1 function accepts only its URL ${t.urls[0]}`,
+    defaultAudience: t => t.urls[0] ?? '',
+    calls: (t, uri) => functionUrlOf(uri) === t.urls[0],
+    acceptsCustom: () => false,
+    nearMisses(t, member) {
+        return holders(t.policy, 'roles/run.invoker').has(member) ? ['roles/run.invoker on the target, the wrong role for a gen 1 function'] : [];
+    },
+    grantCommand(t, member) {
+        const { project, location, id } = splitName(t.bindingResource);
+        return gcloud(project, ['functions', 'add-iam-policy-binding', id], { region: location, 'no-gen2': true, role: gen1.role, member });
+    },
+    openIngressCommand(t) {
+        const { project, location, id } = splitName(t.bindingResource);
+        return gcloud(project, ['functions', 'deploy', id], { region: location, 'ingress-settings': 'all' });
+    }
+};
+/** A function read from the Functions API that turned out to be gen 1. */
+async function gen1FromFunction(ctx, fn, name) {
+    ctx.writable({ resource: name, iam: gen1.iam, permissions: [gen1.setIamPolicy.permission] });
+    const policy = await ctx.g.functions.gen1Iam.getIamPolicy(name);
+    const url = fn.url ?? defaultFunctionUrl(name);
+    return {
+        kind: gen1,
+        name,
+        bindingResource: name,
+        policy,
+        urls: [url],
+        audiences: [url],
+        customAudiences: [],
+        ingress: fn.serviceConfig?.ingressSettings,
+        invokerIamDisabled: false
+    };
+}
+/** `https://REGION-PROJECT.cloudfunctions.net/NAME`, the URL every function has. */
+function defaultFunctionUrl(name) {
+    const { project, location, id } = splitName(name);
+    return `https://${location}-${project}.cloudfunctions.net/${id}`;
+}
+
+;// CONCATENATED MODULE: ./src/targets/service.ts
+
+
+
+const RUN_ROLE = 'roles/run.invoker';
+/** The Cloud Run half every Cloud Run kind shares. */
+const cloudRun = {
+    role: RUN_ROLE,
+    iam: 'run.v2',
+    setIamPolicy: { permission: 'run.services.setIamPolicy', role: 'roles/run.admin' },
+    bindingNoun: 'service',
+    token: 'oidc',
+    audienceHint: 'Cloud Run accepts only its URL origin (no path or query) or a custom audience',
+    audienceRule: (t) => `Cloud Run accepts only ${t.audiences.join(', ')} (no path, no query)`,
+    acceptsCustom: (t, audience) => t.customAudiences.includes(audience),
+    grantCommand(t, member) {
+        const { project, location, id } = splitName(t.bindingResource);
+        return gcloud(project, ['run', 'services', 'add-iam-policy-binding', id], { region: location, role: RUN_ROLE, member });
+    },
+    openIngressCommand(t) {
+        const { project, location, id } = splitName(t.bindingResource);
+        return gcloud(project, ['run', 'services', 'update', id], { region: location, ingress: 'all' });
+    },
+    wrongRole(t, member) {
+        return holders(t.policy, 'roles/cloudfunctions.invoker').has(member)
+            ? ['roles/cloudfunctions.invoker on the target, the wrong role for a Cloud Run service']
+            : [];
+    },
+    /** Whether `uri` is one of these `run.app` URLs (Cloud Run routes by host: the origin decides). */
+    servedBy(serviceUrls, uri) {
+        const origin = runOrigin(uri);
+        return !!origin && serviceUrls.some(u => originOf(u) === origin);
+    },
+    /** The audience for a `run.app` URI: its origin when it is one of the service's. */
+    originAudience(serviceUrls, uri) {
+        return cloudRun.servedBy(serviceUrls, uri) ? runOrigin(uri) : undefined;
+    }
+};
+/** The origin of a `*.run.app` URL; undefined for any other URL. */
+function runOrigin(uri) {
+    try {
+        const u = new URL(uri);
+        return u.hostname.toLowerCase().endsWith('.run.app') ? u.origin : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const serviceUrlsOf = (svc) => [...new Set([svc.uri, ...(svc.urls ?? [])].filter((u) => !!u))];
+const service = {
+    ...cloudRun,
+    id: 'service',
+    noun: 'Cloud Run service',
+    defaultAudience(t, uri, current) {
+        if (current && t.customAudiences.includes(current))
+            return current;
+        return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '');
+    },
+    calls: (t, uri) => cloudRun.servedBy(t.urls, uri),
+    nearMisses: (t, member) => cloudRun.wrongRole(t, member)
+};
+/** A Cloud Run service and its policy, read once however many jobs (and gen 2 functions) share it. */
+function readService(ctx, name) {
+    return ctx.memo(name, async () => {
+        ctx.writable({ resource: name, iam: service.iam, permissions: [service.setIamPolicy.permission] });
+        const [svc, policy] = await Promise.all([getService(ctx, name), ctx.g.run.iam.getIamPolicy(name)]);
+        const urls = serviceUrlsOf(svc);
+        const customAudiences = svc.customAudiences ?? [];
+        return {
+            kind: service,
+            name: svc.name,
+            bindingResource: svc.name,
+            policy,
+            urls,
+            audiences: [...new Set([...urls.map(originOf), ...customAudiences])],
+            customAudiences,
+            ingress: svc.ingress,
+            invokerIamDisabled: svc.invokerIamDisabled === true
+        };
+    });
+}
+const listServices = (ctx) => ctx.listing('services', () => ctx.g.run.listServices(ctx.parent));
+/** From the region's listing when an audit made one, else one read. */
+async function getService(ctx, name) {
+    const listing = ctx.started('services');
+    if (listing && name.startsWith(`${ctx.parent}/`)) {
+        const listed = (await listing.catch(() => [])).find(s => s.name === name);
+        if (listed)
+            return listed;
+    }
+    return ctx.g.run.getService(name);
+}
+const serviceLocator = {
+    input: 'service',
+    parseInput: parseServiceRef,
+    fullName: serviceName,
+    read: readService,
+    fromUri(u) {
+        const origin = runOrigin(u.href);
+        if (!origin)
+            return undefined;
+        // A run.app host says nothing of the service's name: one listing of the region serves every job.
+        return async (ctx) => {
+            const svc = (await listServices(ctx)).find(s => serviceUrlsOf(s).some(x => originOf(x) === origin));
+            if (!svc)
+                throw new Error(`no Cloud Run service in ${ctx.parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`);
+            return readService(ctx, svc.name);
+        };
+    },
+    startListings: ctx => void listServices(ctx).catch(() => undefined)
+};
+
+;// CONCATENATED MODULE: ./src/targets/gen2.ts
+
+
+
+
+// Its urls are the function URL first, then the service's.
+const functionUrl = (t) => t.urls[0];
+const serviceUrls = (t) => t.urls.slice(1);
+const gen2 = {
+    ...cloudRun,
+    id: 'gen2',
+    noun: 'gen 2 function',
+    calls: (t, uri) => functionUrlOf(uri) === functionUrl(t) || cloudRun.servedBy(serviceUrls(t), uri),
+    defaultAudience(t, uri, current) {
+        if (current && t.customAudiences.includes(current))
+            return current;
+        if (functionUrlOf(uri) === functionUrl(t))
+            return functionUrl(t);
+        return cloudRun.originAudience(serviceUrls(t), uri) ?? originOf(serviceUrls(t)[0] ?? functionUrl(t));
+    },
+    nearMisses(t, member) {
+        const notes = holders(t.lookalikePolicy, 'roles/cloudfunctions.invoker').has(member)
+            ? ['roles/cloudfunctions.invoker on the gen 2 function, which does not govern invocation (Cloud Run checks roles/run.invoker on the service)']
+            : [];
+        return [...notes, ...cloudRun.wrongRole(t, member)];
+    }
+};
+/** A function read from the Functions API that turned out to be gen 2: its service decides. */
+async function gen2FromFunction(ctx, fn, name) {
+    const serviceRef = fn.serviceConfig?.service;
+    if (!serviceRef)
+        throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`);
+    const { project, location } = splitName(name);
+    const service = serviceRef.startsWith('projects/') ? serviceRef : serviceName({ project, region: location, id: serviceRef });
+    // Through the service memo: a job calling the function's run.app URL shares the one read of the service and its policy.
+    const [svc, lookalikePolicy] = await Promise.all([
+        readService(ctx, service),
+        // Read only to explain a grant that landed on the function by mistake.
+        ctx.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
+    ]);
+    const url = fn.url ?? defaultFunctionUrl(name);
+    return {
+        ...svc,
+        kind: gen2,
+        name,
+        urls: [url, ...svc.urls],
+        audiences: [...new Set([...svc.audiences, url])],
+        ingress: svc.ingress ?? fn.serviceConfig?.ingressSettings,
+        lookalikePolicy
+    };
+}
+
+;// CONCATENATED MODULE: ./src/targets/functions.ts
+
+
+
+function readFunction(ctx, name) {
+    return ctx.memo(name, async () => {
+        const listing = ctx.started('functions');
+        const listed = listing && name.startsWith(`${ctx.parent}/`) ? (await listing.catch(() => [])).find(f => f.name === name) : undefined;
+        const fn = listed ?? (await ctx.g.functions.getFunction(name));
+        return fn.environment === 'GEN_2' ? gen2FromFunction(ctx, fn, name) : gen1FromFunction(ctx, fn, name);
+    });
+}
+const functionLocator = {
+    input: 'function',
+    parseInput: parseFunctionRef,
+    fullName: functionName,
+    read: readFunction,
+    fromUri(u) {
+        const f = parseFunctionUrl(u.href);
+        return f && (ctx => readFunction(ctx, functionName(f)));
+    },
+    startListings: ctx => void ctx.listing('functions', () => ctx.g.functions.listFunctions(ctx.parent)).catch(() => undefined)
+};
+
+;// CONCATENATED MODULE: ./src/targets/index.ts
+
+
+
+const LOCATORS = [functionLocator, serviceLocator];
+/** The inputs that name a target (`function`, `service`), in the order the contract lists them. */
+const TARGET_INPUTS = LOCATORS.map(l => l.input);
+function locatorFor(input) {
+    const l = LOCATORS.find(x => x.input === input);
+    if (!l)
+        throw new Error(`no target kind is named by the input '${input}'`);
+    return l;
+}
+/** The read of the target a job URI calls, when a kind recognises the URI. */
+function fromUri(uri) {
+    let u;
+    try {
+        u = new URL(uri);
+    }
+    catch {
+        return undefined;
+    }
+    for (const l of LOCATORS) {
+        const read = l.fromUri(u);
+        if (read)
+            return read;
+    }
+    return undefined;
+}
+/** One run's reads of targets: each target and each region listing at most once. */
+function readContext(g, project, region, writable) {
+    const targets = new Map();
+    const listings = new Map();
+    return {
+        g,
+        parent: locationName(project, region),
+        writable,
+        memo(key, read) {
+            let p = targets.get(key);
+            if (!p) {
+                p = read();
+                targets.set(key, p);
+            }
+            return p;
+        },
+        listing(key, list) {
+            let p = listings.get(key);
+            if (!p) {
+                p = list();
+                listings.set(key, p);
+            }
+            return p;
+        },
+        started: (key) => listings.get(key)
+    };
+}
+/** Starts every kind's region listing now, so an audit's listings run alongside the jobs listing. */
+function startListings(ctx) {
+    for (const l of LOCATORS)
+        l.startListings?.(ctx);
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+/**
+ * The run's settings, read and validated in one place from the contract's inputs (snake_case
+ * names). Every check here runs before any network call, so bad input fails fast with one line
+ * that names the input. Front ends add their own (the action: its PR comment).
+ */
+
 
 
 class InputError extends Error {
@@ -49304,20 +49026,21 @@ function nameInput(input, value, parse) {
 function readSettings(getInput, env = process.env) {
     const get = (n) => getInput(n).trim();
     const mode = parseMode(get('mode'));
-    const fnValue = get('function');
-    const svcValue = get('service');
-    if (fnValue && svcValue) {
-        throw new InputError(`Invalid 'function' and 'service': both are set ("${fnValue}", "${svcValue}"); give one target.`);
+    const named = LOCATORS.map(l => ({ l, value: get(l.input) })).filter(x => x.value);
+    if (named.length > 1) {
+        const list = named.map(x => `'${x.l.input}'`).join(' and ');
+        throw new InputError(`Invalid ${list}: ${named.length > 2 ? 'all' : 'both'} are set (${named.map(x => `"${x.value}"`).join(', ')}); give one target.`);
     }
-    const targetRef = fnValue ? nameInput('function', fnValue, parseFunctionRef) : svcValue ? nameInput('service', svcValue, parseServiceRef) : undefined;
-    const target = targetRef && { kind: fnValue ? 'function' : 'service', id: targetRef.id };
+    const targetRef = named[0] && nameInput(named[0].l.input, named[0].value, v => named[0].l.parseInput(v));
+    const target = targetRef && { input: named[0].l.input, id: targetRef.id };
+    const targetInputs = LOCATORS.map(l => `'${l.input}'`).join('/');
     const jobValues = splitList(getInput('job'));
     let jobs;
     let jobRefs = [];
     if (jobValues.length === 1 && jobValues[0] === '*') {
         // Each job is judged against the target its own URI names; one named target would make every other job "wrong".
         if (target)
-            throw bad('job', '*', `audits every job against the target its own URI calls, so it does not combine with '${target.kind}'; leave 'job' empty to check every job that calls that ${target.kind}.`);
+            throw bad('job', '*', `audits every job against the target its own URI calls, so it does not combine with '${target.input}'; leave 'job' empty to check every job that calls that ${target.input}.`);
         jobs = { kind: 'all' };
     }
     else if (jobValues.includes('*'))
@@ -49330,7 +49053,7 @@ function readSettings(getInput, env = process.env) {
     else if (target)
         jobs = { kind: 'targeting' };
     else
-        throw new InputError("Invalid 'job' \"\": nothing to act on; set 'job' (an id, a full name or '*'), or 'function'/'service' to check every job that calls it.");
+        throw new InputError(`Invalid 'job' "": nothing to act on; set 'job' (an id, a full name or '*'), or ${targetInputs} to check every job that calls it.`);
     // Project: the input, then full names, then the environment a runner's auth step leaves, then the credentials' account.
     const namedProjects = new Set([...jobRefs.map(r => r.project), targetRef?.project].filter((p) => !!p));
     const projectInput = get('project_id');
@@ -49380,7 +49103,7 @@ function readSettings(getInput, env = process.env) {
         throw new InputError("Invalid 'region' \"\": no region known; set 'region' (or 'location'), or use full resource names.");
     }
     if (targetRef?.region && regionInput && targetRef.region !== regionInput) {
-        throw bad('region', regionInput, `the ${target.kind} full name is in ${targetRef.region}.`);
+        throw bad('region', regionInput, `the ${target.input} full name is in ${targetRef.region}.`);
     }
     const invoker = get('invoker_service_account') || undefined;
     if (invoker && !isServiceAccountEmail(invoker))
@@ -49407,8 +49130,6 @@ function readSettings(getInput, env = process.env) {
         timeoutSeconds: parseIntInRange('timeout', getInput('timeout'), 180, 1, 3600),
         workloadIdentityProvider: provider,
         serviceAccount,
-        githubToken: get('github_token') || undefined,
-        comment: parseBoolean('comment', getInput('comment'), true),
         universe
     };
 }
@@ -49433,724 +49154,36 @@ function credentialsProject(env) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/observe.ts
+;// CONCATENATED MODULE: ./src/action/inputs.ts
+/** The action's inputs: the run's settings, plus what only the GitHub front end uses. */
 
-
-const message = (e) => (e instanceof Error ? e.message : String(e));
-const ignore = () => { };
-/** Beyond this many named jobs, listing the region's targets costs less than reading each. */
-const LIST_THRESHOLD = 5;
-function fromService(svc, policy) {
+function readActionSettings(getInput, env = process.env) {
     return {
-        kind: 'service',
-        name: svc.name,
-        invokeResource: svc.name,
-        invokerRole: 'roles/run.invoker',
-        serviceUrls: [...new Set([svc.uri, ...(svc.urls ?? [])].filter((u) => !!u))],
-        customAudiences: svc.customAudiences ?? [],
-        ingress: svc.ingress,
-        invokerIamDisabled: svc.invokerIamDisabled === true,
-        policy
+        ...readSettings(getInput, env),
+        githubToken: getInput('github_token').trim() || undefined,
+        comment: parseBoolean('comment', getInput('comment'), true)
     };
 }
-/**
- * Reads targets, each once however many jobs share it. An audit of a whole location lists the
- * region's functions and services once, alongside the jobs, instead of reading each target.
- */
-class TargetReader {
-    g;
-    onWritable;
-    byName = new Map();
-    services;
-    functions;
-    parent;
-    constructor(g, settings, onWritable) {
-        this.g = g;
-        this.onWritable = onWritable;
-        this.parent = locationName(settings.project, settings.region);
-    }
-    /** Starts the region's listings now, so they run in parallel with the jobs listing. */
-    listRegion() {
-        this.services ??= this.g.run.listServices(this.parent);
-        this.functions ??= this.g.functions.listFunctions(this.parent);
-        // Awaited later; a failed listing falls back to reading each target.
-        this.services.catch(() => undefined);
-        this.functions.catch(() => undefined);
-    }
-    function(name) {
-        return this.memo(name, () => this.readFunction(name));
-    }
-    service(name) {
-        return this.memo(name, async () => {
-            this.onWritable('run', name);
-            const [svc, policy] = await Promise.all([this.getService(name), this.g.run.iam.getIamPolicy(name)]);
-            return fromService(svc, policy);
-        });
-    }
-    /** The Cloud Run service behind a `*.run.app` origin: one listing of the region serves every job. */
-    async serviceByOrigin(origin) {
-        this.services ??= this.g.run.listServices(this.parent);
-        const svc = (await this.services).find(s => [s.uri, ...(s.urls ?? [])].some(u => u && originOf(u) === origin));
-        if (!svc)
-            throw new Error(`no Cloud Run service in ${this.parent} serves ${origin}; set 'service' (or 'region') to the service the job calls`);
-        return this.service(svc.name);
-    }
-    async listed(list, name) {
-        if (!list || !name.startsWith(`${this.parent}/`))
-            return undefined;
-        return (await list.catch(() => [])).find(x => x.name === name);
-    }
-    async getService(name) {
-        return (await this.listed(this.services, name)) ?? this.g.run.getService(name);
-    }
-    /** A function and what invoking it depends on (for gen 2, its Cloud Run service). */
-    async readFunction(name) {
-        const fn = (await this.listed(this.functions, name)) ?? (await this.g.functions.getFunction(name));
-        const { project, location, id } = splitName(name);
-        const functionUrl = fn.url ?? `https://${location}-${project}.cloudfunctions.net/${id}`;
-        if (fn.environment === 'GEN_2') {
-            const serviceRef = fn.serviceConfig?.service;
-            if (!serviceRef)
-                throw new Error(`Function ${name} is gen 2 but names no Cloud Run service (serviceConfig.service); is it still deploying?`);
-            const service = serviceRef.startsWith('projects/') ? serviceRef : `projects/${project}/locations/${location}/services/${serviceRef}`;
-            // Through the service memo: a job calling the function's run.app URL shares the one read of the service and its policy.
-            const [base, functionPolicy] = await Promise.all([
-                this.service(service),
-                // Read only to explain a grant that landed on the function by mistake.
-                this.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
-            ]);
-            return { ...base, kind: 'gen2', name, functionUrl, functionPolicy, ingress: base.ingress ?? fn.serviceConfig?.ingressSettings };
-        }
-        this.onWritable('gen1', name);
-        const policy = await this.g.functions.gen1Iam.getIamPolicy(name);
-        return {
-            kind: 'gen1',
-            name,
-            invokeResource: name,
-            invokerRole: 'roles/cloudfunctions.invoker',
-            functionUrl,
-            serviceUrls: [],
-            customAudiences: [],
-            ingress: fn.serviceConfig?.ingressSettings,
-            invokerIamDisabled: false,
-            policy
-        };
-    }
-    memo(name, read) {
-        let p = this.byName.get(name);
-        if (!p) {
-            p = read();
-            this.byName.set(name, p);
-        }
-        return p;
-    }
-}
-/** Which jobs to act on, read or listed. */
-async function readJobs(g, s, onWritable) {
-    const seen = (job) => {
-        const account = s.invokerServiceAccount ?? job.httpTarget?.oidcToken?.serviceAccountEmail ?? job.httpTarget?.oauthToken?.serviceAccountEmail;
-        if (account)
-            onWritable('serviceAccount', account);
-        return job;
-    };
-    if (s.jobs.kind === 'named') {
-        return Promise.all(s.jobs.ids.map(async (id) => {
-            const name = jobName({ project: s.project, location: s.location, id });
+
+;// CONCATENATED MODULE: ./src/action/logger.ts
+/** The engine's logger on a runner: phases fold into log groups, debug text shows with step debugging on. */
+
+function actionLogger() {
+    return {
+        info: m => info(m),
+        debug: m => {
+            if (isDebug())
+                debug(m());
+        },
+        async group(name, fn) {
+            startGroup(name);
             try {
-                return { name, job: seen(await g.scheduler.getJob(name)) };
+                return await fn();
             }
-            catch (e) {
-                return { name, error: message(e) };
-            }
-        }));
-    }
-    const jobs = await g.scheduler.listJobs(locationName(s.project, s.location));
-    // `*` audits HTTP jobs; Pub/Sub and App Engine targets have no OIDC to check.
-    return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job: seen(job) }));
-}
-async function observe(g, s, onWritable = ignore) {
-    onWritable('project', `projects/${s.project}`);
-    if (s.invokerServiceAccount)
-        onWritable('serviceAccount', s.invokerServiceAccount);
-    const reader = new TargetReader(g, s, onWritable);
-    if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD)
-        reader.listRegion();
-    const explicitName = s.target && (s.target.kind === 'function' ? functionName : serviceName)({ project: s.project, region: s.region, id: s.target.id });
-    const explicit = explicitName ? (s.target.kind === 'function' ? reader.function(explicitName) : reader.service(explicitName)) : undefined;
-    // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
-    explicit?.catch(() => undefined);
-    const [project, projectPolicy, jobs] = await Promise.all([
-        g.projects.getProject(s.project),
-        g.projects.iam.getIamPolicy(`projects/${s.project}`),
-        readJobs(g, s, onWritable)
-    ]);
-    const targets = {};
-    let explicitTarget;
-    if (explicit) {
-        const t = await explicit.catch((e) => {
-            const hint = e instanceof ApiError && e.httpStatus === 404 ? ` Check the '${s.target.kind}' and 'region' inputs (${s.target.id} in ${s.region}).` : '';
-            throw new Error(`${message(e)}${hint}`);
-        });
-        targets[t.name] = t;
-        explicitTarget = t.name;
-    }
-    const resolved = await Promise.all(jobs.map(async (o) => {
-        if (!o.job?.httpTarget)
-            return o;
-        if (explicitTarget)
-            return { ...o, target: explicitTarget };
-        const uri = classifyUri(o.job.httpTarget.uri ?? '');
-        try {
-            let t;
-            if (uri?.kind === 'function')
-                t = await reader.function(functionName({ project: uri.project, region: uri.region, id: uri.id }));
-            else if (uri?.kind === 'run')
-                t = await reader.serviceByOrigin(uri.origin);
-            else
-                return o; // Google APIs and other hosts: the plan explains them
-            targets[t.name] = t;
-            return { ...o, target: t.name };
-        }
-        catch (e) {
-            return {
-                ...o,
-                targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e)
-            };
-        }
-    }));
-    // With only `function`/`service` given, the jobs are those that call it.
-    const selected = s.jobs.kind === 'targeting' && explicitTarget
-        ? resolved.filter(o => o.job?.httpTarget && uriTargets(o.job.httpTarget.uri ?? '', targets[explicitTarget]))
-        : resolved;
-    return { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget };
-}
-/** Whether a job URI calls this target (its function URL, or one of its service's origins). */
-function uriTargets(uri, t) {
-    const c = classifyUri(uri);
-    if (!c)
-        return false;
-    if (c.kind === 'function')
-        return !!t.functionUrl && c.functionUrl === t.functionUrl;
-    if (c.kind === 'run')
-        return t.serviceUrls.some(u => originOf(u) === c.origin);
-    return false;
-}
-/** Every policy observe read, by resource: the starting point of fix mode's read-modify-writes. */
-function knownPolicies(o) {
-    return Object.fromEntries([
-        ...Object.values(o.targets).map(t => [t.invokeResource, t.policy]),
-        [`projects/${o.project.id}`, o.projectPolicy]
-    ]);
-}
-
-;// CONCATENATED MODULE: ./src/plan.ts
-
-
-const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent';
-const OIDC_FIELDS = { serviceAccountEmail: 'httpTarget.oidcToken.serviceAccountEmail', audience: 'httpTarget.oidcToken.audience' };
-const plan_ok = (id, title, found, expected = found) => ({ id, title, severity: 'ok', found, expected });
-/** Members that hold `role` on a policy through an unconditional binding. */
-function holders(policy, role) {
-    const out = new Set();
-    for (const b of policy?.bindings ?? [])
-        if (b.role === role && !b.condition)
-            for (const m of b.members ?? [])
-                out.add(m);
-    return out;
-}
-const conditionalHolders = (policy, role) => new Set((policy?.bindings ?? []).filter((b) => b.role === role && b.condition).flatMap(b => b.members ?? []));
-/** The audiences a target accepts: gen 1 its function URL; Cloud Run its URL origins, custom audiences, a gen 2 function's URL. */
-function acceptedAudiences(t) {
-    if (t.kind === 'gen1')
-        return t.functionUrl ? [t.functionUrl] : [];
-    return [...new Set([...t.serviceUrls.map(originOf), ...t.customAudiences, ...(t.kind === 'gen2' && t.functionUrl ? [t.functionUrl] : [])])];
-}
-/** The audience a job should carry when the `audience` input is empty (contract: "Default audience"). */
-function defaultAudience(uri, t, current) {
-    if (current && t.kind !== 'gen1' && t.customAudiences.includes(current))
-        return current;
-    const c = classifyUri(uri);
-    if (c?.kind === 'function' && t.functionUrl && c.functionUrl === t.functionUrl)
-        return t.functionUrl;
-    if (c?.kind === 'run' && t.serviceUrls.some(u => originOf(u) === c.origin))
-        return c.origin;
-    return t.kind === 'gen1' ? (t.functionUrl ?? '') : originOf(t.serviceUrls[0] ?? t.functionUrl ?? '');
-}
-/**
- * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
- * perimeter (Google's ingress pages for Cloud Run and for functions), so it turns away only a job
- * in another project; ingress NONE turns away everything.
- */
-const INTERNAL_INGRESS = ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'];
-function updateCommand(jobName, sa, audience) {
-    const j = splitName(jobName);
-    return `gcloud scheduler jobs update http ${j.id} --project ${j.project} --location ${j.location} --oidc-service-account-email ${sa} --oidc-token-audience ${audience}`;
-}
-function ingressCommand(t) {
-    const { project, location, id } = splitName(t.invokeResource);
-    return t.kind === 'gen1'
-        ? `gcloud functions deploy ${id} --project ${project} --region ${location} --ingress-settings all`
-        : `gcloud run services update ${id} --project ${project} --region ${location} --ingress all`;
-}
-function grantCommand(t, member) {
-    const { project, location: region, id } = splitName(t.invokeResource);
-    return t.invokerRole === 'roles/cloudfunctions.invoker'
-        ? `gcloud functions add-iam-policy-binding ${id} --project ${project} --region ${region} --no-gen2 --role roles/cloudfunctions.invoker --member ${member}`
-        : `gcloud run services add-iam-policy-binding ${id} --project ${project} --region ${region} --role roles/run.invoker --member ${member}`;
-}
-/** Plans one job: every check, and the patch it needs if any. */
-function planJob(o, observed, s) {
-    const checks = [];
-    const plan = { job: o.name, checks };
-    if (!o.job) {
-        checks.push({
-            id: 'job.read',
-            title: 'Job exists',
-            severity: 'error',
-            found: o.error ?? 'not readable',
-            expected: 'a readable Cloud Scheduler job',
-            blocker: true,
-            remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.`
-        });
-        return { plan };
-    }
-    const job = o.job;
-    const http = job.httpTarget;
-    if (!http) {
-        checks.push({
-            id: 'job.type',
-            title: 'HTTP target',
-            severity: 'error',
-            found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target',
-            expected: 'an HTTP job',
-            blocker: true,
-            remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.'
-        });
-        return { plan };
-    }
-    checks.push(plan_ok('job.type', 'HTTP target', `${http.httpMethod ?? 'POST'} ${http.uri}`));
-    const state = job.state ?? 'STATE_UNSPECIFIED';
-    if (state === 'ENABLED')
-        checks.push(plan_ok('job.state', 'Job state', state));
-    else if (state === 'UPDATE_FAILED')
-        checks.push({
-            id: 'job.state',
-            title: 'Job state',
-            severity: 'error',
-            found: state,
-            expected: 'ENABLED',
-            blocker: true,
-            remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} …) or recreate it.`
-        });
-    else
-        checks.push({
-            id: 'job.state',
-            title: 'Job state',
-            severity: 'warning',
-            found: state,
-            expected: 'ENABLED',
-            remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${splitName(o.name).id} --location ${splitName(o.name).location}`
-        });
-    const uri = http.uri ?? '';
-    const c = classifyUri(uri);
-    if (c?.kind === 'google-api') {
-        // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
-        if (http.oidcToken) {
-            checks.push({
-                id: 'job.token',
-                title: 'Token type',
-                severity: 'error',
-                found: 'OIDC token',
-                expected: `OAuth token (the target ${c.host} is a Google API)`,
-                blocker: true,
-                remedy: `gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
-            });
-        }
-        else {
-            checks.push(plan_ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'));
-        }
-        return { plan };
-    }
-    const t = o.target ? observed.targets[o.target] : undefined;
-    if (!t && s.jobs.kind === 'all' && c?.kind === 'other' && !o.targetError) {
-        // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
-        checks.push({
-            id: 'job.uri',
-            title: 'URI target',
-            severity: 'warning',
-            found: uri,
-            expected: 'a Cloud Functions or Cloud Run URL',
-            remedy: 'Not a Cloud Functions or Cloud Run target: its authentication is not checked and it is not test-run.'
-        });
-        return { plan };
-    }
-    if (!t) {
-        checks.push({
-            id: 'job.uri',
-            title: 'URI target',
-            severity: 'error',
-            found: uri,
-            expected: 'a Cloud Functions or Cloud Run URL',
-            blocker: true,
-            remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call."
-        });
-        return { plan };
-    }
-    plan.target = t.name;
-    plan.targetKind = t.kind;
-    plan.invokeResource = t.invokeResource;
-    if (uriTargets(uri, t))
-        checks.push(plan_ok('job.uri', 'URI target', uri, `a URL of ${t.name}`));
-    else {
-        const alt = t.functionUrl ?? t.serviceUrls[0];
-        checks.push({
-            id: 'job.uri',
-            title: 'URI target',
-            severity: 'error',
-            found: uri,
-            expected: `a URL of ${t.name} (${alt})`,
-            blocker: true,
-            remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --uri ${alt}`
-        });
-        // Its token and grants would be judged, and repaired, against a target it does not call:
-        // fix mode would rewrite a working job's audience and grant a role nobody needs.
-        return { plan };
-    }
-    const jobProject = splitName(o.name).project;
-    const targetProject = splitName(t.invokeResource).project;
-    const internal = !!t.ingress && INTERNAL_INGRESS.includes(t.ingress);
-    if (t.ingress === 'INGRESS_TRAFFIC_NONE' || (internal && jobProject !== targetProject)) {
-        checks.push({
-            id: 'target.ingress',
-            title: 'Ingress',
-            severity: 'error',
-            found: internal ? `${t.ingress} (the job is in project ${jobProject}, the target in ${targetProject})` : t.ingress,
-            expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
-            blocker: true,
-            remedy: internal
-                ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${ingressCommand(t)}`
-                : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${ingressCommand(t)}`
-        });
-    }
-    else
-        checks.push(plan_ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all')));
-    // Invoker account: the input, else the job's current token account.
-    const current = http.oidcToken;
-    const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail;
-    const accepted = acceptedAudiences(t);
-    const effectiveAudience = current ? current.audience || uri : undefined;
-    let audience;
-    if (s.audience)
-        audience = s.audience;
-    else if (current && effectiveAudience && accepted.includes(effectiveAudience))
-        audience = current.audience ?? '';
-    else
-        audience = defaultAudience(uri, t, current?.audience);
-    plan.audience = audience || uri;
-    plan.invoker = invoker;
-    if (current)
-        checks.push(plan_ok('job.token', 'Token type', 'OIDC token'));
-    else if (http.oauthToken)
-        checks.push({
-            id: 'job.token',
-            title: 'Token type',
-            severity: 'error',
-            found: 'OAuth token',
-            expected: 'OIDC token',
-            fixedBy: 'job.oidc',
-            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
-        });
-    else
-        checks.push({
-            id: 'job.token',
-            title: 'Token type',
-            severity: 'error',
-            found: 'no token',
-            expected: 'OIDC token',
-            fixedBy: 'job.oidc',
-            remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
-        });
-    if (!invoker) {
-        checks.push({
-            id: 'job.service_account',
-            title: 'Invoker account',
-            severity: 'error',
-            found: 'none',
-            expected: 'a service account',
-            blocker: true,
-            remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
-        });
-    }
-    else {
-        // Scheduler's API reference: "The service account must be within the same project as the job."
-        const invokerProject = projectOfServiceAccount(invoker);
-        const otherProject = invokerProject && invokerProject !== jobProject
-            ? ` Google documents that a job's OIDC account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
-            : '';
-        if (current?.serviceAccountEmail !== invoker)
-            checks.push({
-                id: 'job.service_account',
-                title: 'Invoker account',
-                severity: 'error',
-                found: current?.serviceAccountEmail ?? 'none',
-                expected: invoker,
-                fixedBy: 'job.oidc',
-                remedy: updateCommand(o.name, invoker, audience) + otherProject
-            });
-        else if (otherProject)
-            checks.push({
-                id: 'job.service_account',
-                title: 'Invoker account',
-                severity: 'warning',
-                found: invoker,
-                expected: `a service account of ${jobProject}`,
-                remedy: otherProject.trim()
-            });
-        else
-            checks.push(plan_ok('job.service_account', 'Invoker account', invoker));
-    }
-    // Audience: what the token would carry today vs what the target accepts.
-    // An empty audience means the URI: judge what the token would really carry.
-    const wantedAudience = s.audience ?? (audience || uri);
-    const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind !== 'gen1' && t.customAudiences.includes(s.audience));
-    if (!audienceAcceptable) {
-        const why = t.kind === 'gen1' ? `a gen 1 function accepts only its URL ${t.functionUrl}` : `Cloud Run accepts only ${accepted.join(', ')} (no path, no query)`;
-        checks.push({
-            id: 'job.audience',
-            title: 'OIDC audience',
-            severity: 'error',
-            found: wantedAudience,
-            expected: accepted[0] ?? '',
-            blocker: true,
-            remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.`
-        });
-    }
-    else if (current && (current.audience ?? '') === audience) {
-        checks.push(plan_ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri));
-    }
-    else if (current) {
-        const found = current.audience || `(empty: defaults to the URI ${uri})`;
-        const why = current.audience || !accepted.includes(uri)
-            ? t.kind === 'gen1'
-                ? 'a gen 1 function accepts only its URL'
-                : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience'
-            : 'set explicitly';
-        checks.push({
-            id: 'job.audience',
-            title: 'OIDC audience',
-            severity: 'error',
-            found,
-            expected: audience,
-            fixedBy: 'job.oidc',
-            remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
-        });
-    }
-    else {
-        checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' });
-    }
-    let patch;
-    if (invoker && audienceAcceptable && (current?.serviceAccountEmail !== invoker || (current?.audience ?? '') !== audience || !current)) {
-        const updateMask = !current
-            ? [OIDC_FIELDS.serviceAccountEmail, OIDC_FIELDS.audience]
-            : [
-                ...(current.serviceAccountEmail !== invoker ? [OIDC_FIELDS.serviceAccountEmail] : []),
-                ...((current.audience ?? '') !== audience ? [OIDC_FIELDS.audience] : [])
-            ];
-        patch = { job: o.name, oidcToken: { serviceAccountEmail: invoker, audience }, updateMask };
-    }
-    let grant;
-    if (invoker) {
-        const member = `serviceAccount:${invoker}`;
-        const check = invokerCheck(t, member, observed.projectPolicy, observed.project.number);
-        checks.push(check);
-        if (check.fixedBy)
-            grant = { t, member };
-    }
-    return { plan, patch, grant };
-}
-/** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
-function invokerCheck(t, member, projectPolicy, projectNumber) {
-    const role = t.invokerRole;
-    const title = 'Invoker role';
-    const expected = `${role} for ${member} on ${t.invokeResource}`;
-    if (t.invokerIamDisabled)
-        return plan_ok('iam.invoker', title, 'invoker IAM check disabled (public service)', expected);
-    const onResource = holders(t.policy, role);
-    if (onResource.has('allUsers'))
-        return plan_ok('iam.invoker', title, `${role} granted to allUsers (public)`, expected);
-    if (onResource.has(member))
-        return plan_ok('iam.invoker', title, `${role} on the ${t.kind === 'gen1' ? 'function' : 'service'}`, expected);
-    if (holders(projectPolicy, role).has(member))
-        return plan_ok('iam.invoker', title, `${role} on the project (inherited)`, expected);
-    // Explain the near misses the classic manual fix produces.
-    const notes = [];
-    if (t.kind === 'gen2' && holders(t.functionPolicy, 'roles/cloudfunctions.invoker').has(member))
-        notes.push('roles/cloudfunctions.invoker on the gen 2 function, which does not govern invocation (Cloud Run checks roles/run.invoker on the service)');
-    const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`;
-    if (onResource.has(agent) || holders(projectPolicy, role).has(agent))
-        notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`);
-    if (conditionalHolders(t.policy, role).has(member))
-        notes.push(`${role} only in a conditional binding`);
-    const other = [...onResource].filter(m => m !== member && m !== agent);
-    if (other.length)
-        notes.push(`${role} held by ${other.join(', ')} only`);
-    const otherRole = t.invokerRole === 'roles/run.invoker' ? 'roles/cloudfunctions.invoker' : 'roles/run.invoker';
-    if (holders(t.policy, otherRole).has(member))
-        notes.push(`${otherRole} on the target, the wrong role for a ${t.kind === 'gen1' ? 'gen 1 function' : 'Cloud Run service'}`);
-    return {
-        id: 'iam.invoker',
-        title,
-        severity: 'error',
-        found: notes.length ? notes.join('; ') : 'missing',
-        expected,
-        fixedBy: 'iam.invoker',
-        remedy: `Without it the target answers 403. ${grantCommand(t, member)}`
-    };
-}
-function serviceAgentCheck(observed) {
-    const agent = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`;
-    const expected = `${SERVICE_AGENT_ROLE} for ${agent} on projects/${observed.project.id}`;
-    if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent))
-        return plan_ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected);
-    return {
-        id: 'iam.service_agent',
-        title: 'Scheduler service agent',
-        severity: 'error',
-        found: 'missing',
-        expected,
-        fixedBy: 'iam.service_agent',
-        remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. gcloud projects add-iam-policy-binding ${observed.project.id} --member ${agent} --role ${SERVICE_AGENT_ROLE}`
-    };
-}
-function plan_plan(observed, s) {
-    const jobs = [];
-    const patches = [];
-    const changes = [];
-    const grants = new Map();
-    const agentCheck = s.checkServiceAgent ? serviceAgentCheck(observed) : undefined;
-    for (const o of observed.jobs) {
-        const r = planJob(o, observed, s);
-        if (agentCheck && o.job?.httpTarget && r.plan.target)
-            r.plan.checks.push(agentCheck);
-        jobs.push(r.plan);
-        if (r.patch) {
-            patches.push(r.patch);
-            const before = o.job?.httpTarget?.oidcToken;
-            changes.push({
-                job: o.name,
-                resource: o.name,
-                kind: 'job.oidc',
-                before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
-                after: r.patch.oidcToken
-            });
-        }
-        if (r.grant) {
-            const { t, member } = r.grant;
-            const g = grants.get(t.invokeResource) ?? { resource: t.invokeResource, api: t.kind === 'gen1' ? 'gen1' : 'run', role: t.invokerRole, members: [] };
-            grants.set(t.invokeResource, g);
-            if (!g.members.includes(member)) {
-                g.members.push(member);
-                // A shared target gets one change per member, attributed to the first job that needs it.
-                changes.push({ job: o.name, resource: t.invokeResource, kind: 'iam.invoker', before: null, after: { role: t.invokerRole, member } });
+            finally {
+                endGroup();
             }
         }
-    }
-    const firstHttpJob = jobs.find(j => j.target);
-    if (agentCheck?.fixedBy && firstHttpJob) {
-        const resource = `projects/${observed.project.id}`;
-        const member = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`;
-        grants.set(resource, { resource, api: 'project', role: SERVICE_AGENT_ROLE, members: [member] });
-        changes.push({ job: firstHttpJob.job, resource, kind: 'iam.service_agent', before: null, after: { role: SERVICE_AGENT_ROLE, member } });
-    }
-    return { jobs, changes, patches, grants: [...grants.values()] };
-}
-/** Whether a job has anything that fails the run outright. */
-const hasBlocker = (j) => j.checks.some(c => c.severity === 'error' && c.blocker);
-/** Whether a job has drift that fix mode would repair. */
-const hasDrift = (j) => j.checks.some(c => c.severity === 'error' && c.fixedBy);
-
-;// CONCATENATED MODULE: ./src/report/outcome.ts
-
-/** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
-const wasRepaired = (o, j, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy);
-/** The check that best explains a failed attempt, for the report. */
-function explainFailure(plan, attempt, applied) {
-    if (attempt.passed)
-        return undefined;
-    const errors = plan.checks.filter((c) => c.severity === 'error' && (c.blocker || !applied));
-    const byStatus = {
-        401: ['job.token', 'job.audience', 'job.service_account'],
-        403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
-        404: ['job.uri', 'target.ingress']
-    };
-    const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : [];
-    // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
-    const authLike = !attempt.httpStatus || attempt.httpStatus < 500;
-    const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined);
-    if (hit)
-        return `${hit.title}: ${hit.found} (expected ${hit.expected})`;
-    if (attempt.httpStatus && attempt.httpStatus >= 500)
-        return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`;
-    if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
-        return applied
-            ? 'IAM changes had not propagated within the timeout; run again in a few minutes'
-            : 'no check explains it; the target may require something else (VPC-SC, org policy)';
-    return undefined;
-}
-function jobResult(mode, plan, changes, attempt, applied, writeFailed = []) {
-    if (hasBlocker(plan) || writeFailed.length || (attempt && (!attempt.passed || attempt.error)))
-        return 'failed';
-    if (mode === 'verify' && hasDrift(plan))
-        return 'drift';
-    if (mode === 'fix' && applied && changes.length)
-        return 'fixed';
-    if (mode === 'fix' && !applied && hasDrift(plan))
-        return 'failed';
-    return 'ok';
-}
-function overallResult(jobs, error, mode, anyChange) {
-    if (error || jobs.some(j => j.result === 'failed'))
-        return 'failed';
-    if (jobs.some(j => j.result === 'drift'))
-        return 'drift';
-    if (mode === 'fix' && anyChange)
-        return 'fixed';
-    return 'ok';
-}
-/** The changes that really landed: a member someone else added meanwhile is not ours. */
-function landedChanges(p, applied) {
-    return p.changes.filter(c => c.kind === 'job.oidc' ? applied.patched.includes(c.resource) : applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member)));
-}
-/** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
-function changesOfJob(all, j) {
-    return all.filter(c => c.job === j.job ||
-        (c.kind === 'iam.invoker' && c.resource === j.invokeResource && c.after.member === `serviceAccount:${j.invoker}`) ||
-        (c.kind === 'iam.service_agent' && !!j.target));
-}
-/** Everything the report needs, from what each step produced (any of them may be missing after an error). */
-function buildOutcome(s, p, applied, attempts, error) {
-    // Verify reports what fix would change; fix reports only what it changed.
-    const changes = p ? (s.mode === 'fix' ? (applied ? landedChanges(p, applied) : []) : p.changes) : [];
-    const jobs = (p?.jobs ?? []).map(plan => {
-        const attempt = attempts.find(a => a.job === plan.job);
-        const own = changesOfJob(changes, plan);
-        const failed = new Set(applied?.failed.map(f => f.resource));
-        const writeFailed = p
-            ? changesOfJob(p.changes, plan)
-                .filter(c => failed.has(c.resource))
-                .map(c => c.kind)
-            : [];
-        const result = jobResult(s.mode, plan, own, attempt, !!applied, writeFailed);
-        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined, writeFailed };
-    });
-    return {
-        mode: s.mode,
-        result: overallResult(jobs, error, s.mode, changes.length > 0),
-        jobs,
-        changes,
-        error,
-        applied: !!applied,
-        expectedStatus: s.expectedStatus
     };
 }
 
@@ -55154,7 +54187,7 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/report/comment.ts
+;// CONCATENATED MODULE: ./src/action/comment.ts
 /**
  * The sticky PR comment: one comment per workflow job, found again by a hidden marker and
  * edited in place on every run. It is best-effort: the step's own success or failure is the
@@ -55180,7 +54213,7 @@ function stickyMarker(workflow, job, scope) {
  * twice, so the marker also carries a short hash of the project, location and selection.
  */
 function commentScope(s) {
-    return [s.project, s.location, s.target ? `${s.target.kind}:${s.target.id}` : '', s.jobs.kind, ...(s.jobs.ids ?? [])].join('/');
+    return [s.project, s.location, s.target ? `${s.target.input}:${s.target.id}` : '', s.jobs.kind, ...(s.jobs.ids ?? [])].join('/');
 }
 /**
  * Decides from the runner's environment whether this run comments on a pull request.
@@ -55295,7 +54328,673 @@ async function postStickyComment(target, markdown, comments = githubComments(tar
     }
 }
 
-;// CONCATENATED MODULE: ./src/testrun.ts
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+
+
+
+const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent';
+const plan_ok = (id, title, found, expected = found) => ({ id, title, severity: 'ok', found, expected });
+/**
+ * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
+ * perimeter (Google's ingress pages for Cloud Run and for functions), so it turns away only a job
+ * in another project; ingress NONE turns away everything.
+ */
+const INTERNAL_INGRESS = ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'];
+const jobRef = (name) => splitName(name);
+/** Plans one job: every check, and the patch it needs if any. */
+function planJob(o, observed, s) {
+    const checks = [];
+    const plan = { job: o.name, checks };
+    if (!o.job) {
+        checks.push({
+            id: 'job.read',
+            title: 'Job exists',
+            severity: 'error',
+            found: o.error ?? 'not readable',
+            expected: 'a readable Cloud Scheduler job',
+            blocker: true,
+            remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`
+        });
+        return { plan };
+    }
+    const job = o.job;
+    const http = job.httpTarget;
+    if (!http) {
+        checks.push({
+            id: 'job.type',
+            title: 'HTTP target',
+            severity: 'error',
+            found: job.pubsubTarget ? 'Pub/Sub target' : job.appEngineHttpTarget ? 'App Engine target' : 'no HTTP target',
+            expected: 'an HTTP job',
+            blocker: true,
+            remedy: 'Only HTTP jobs carry OIDC tokens; this job needs no invoker fix.'
+        });
+        return { plan };
+    }
+    checks.push(plan_ok('job.type', 'HTTP target', `${http.httpMethod ?? 'POST'} ${http.uri}`));
+    const state = job.state ?? 'STATE_UNSPECIFIED';
+    if (state === 'ENABLED')
+        checks.push(plan_ok('job.state', 'Job state', state));
+    else if (state === 'UPDATE_FAILED')
+        checks.push({
+            id: 'job.state',
+            title: 'Job state',
+            severity: 'error',
+            found: state,
+            expected: 'ENABLED',
+            blocker: true,
+            remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`
+        });
+    else
+        checks.push({
+            id: 'job.state',
+            title: 'Job state',
+            severity: 'warning',
+            found: state,
+            expected: 'ENABLED',
+            remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`
+        });
+    const uri = http.uri ?? '';
+    const apiHost = fromUri(uri) ? undefined : googleApiHost(uri);
+    if (apiHost) {
+        // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
+        if (http.oidcToken) {
+            checks.push({
+                id: 'job.token',
+                title: 'Token type',
+                severity: 'error',
+                found: 'OIDC token',
+                expected: `OAuth token (the target ${apiHost} is a Google API)`,
+                blocker: true,
+                remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
+            });
+        }
+        else {
+            checks.push(plan_ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'));
+        }
+        return { plan };
+    }
+    const t = o.target ? observed.targets[o.target] : undefined;
+    if (!t && s.jobs.kind === 'all' && !fromUri(uri) && URL.canParse(uri) && !o.targetError) {
+        // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
+        checks.push({
+            id: 'job.uri',
+            title: 'URI target',
+            severity: 'warning',
+            found: uri,
+            expected: 'a Cloud Functions or Cloud Run URL',
+            remedy: 'Not a Cloud Functions or Cloud Run target: its authentication is not checked and it is not test-run.'
+        });
+        return { plan };
+    }
+    if (!t) {
+        checks.push({
+            id: 'job.uri',
+            title: 'URI target',
+            severity: 'error',
+            found: uri,
+            expected: 'a Cloud Functions or Cloud Run URL',
+            blocker: true,
+            remedy: o.targetError ?? `Set ${TARGET_INPUTS.map(i => `'${i}'`).join(' or ')} to the target this job should call.`
+        });
+        return { plan };
+    }
+    plan.target = t.name;
+    plan.bindingResource = t.bindingResource;
+    if (t.kind.calls(t, uri))
+        checks.push(plan_ok('job.uri', 'URI target', uri, `a URL of ${t.name}`));
+    else {
+        const alt = t.urls[0];
+        checks.push({
+            id: 'job.uri',
+            title: 'URI target',
+            severity: 'error',
+            found: uri,
+            expected: `a URL of ${t.name} (${alt})`,
+            blocker: true,
+            remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`
+        });
+        // Its token and grants would be judged, and repaired, against a target it does not call:
+        // fix mode would rewrite a working job's audience and grant a role nobody needs.
+        return { plan };
+    }
+    const jobProject = splitName(o.name).project;
+    const targetProject = splitName(t.bindingResource).project;
+    const internal = !!t.ingress && INTERNAL_INGRESS.includes(t.ingress);
+    if (t.ingress === 'INGRESS_TRAFFIC_NONE' || (internal && jobProject !== targetProject)) {
+        checks.push({
+            id: 'target.ingress',
+            title: 'Ingress',
+            severity: 'error',
+            found: internal ? `${t.ingress} (the job is in project ${jobProject}, the target in ${targetProject})` : t.ingress,
+            expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
+            blocker: true,
+            remedy: internal
+                ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand(t)}`
+                : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`
+        });
+    }
+    else
+        checks.push(plan_ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all')));
+    // Invoker account: the input, else the job's current token account.
+    const current = http.oidcToken;
+    const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail;
+    const accepted = t.audiences;
+    const effectiveAudience = current ? current.audience || uri : undefined;
+    let audience;
+    if (s.audience)
+        audience = s.audience;
+    else if (current && effectiveAudience && accepted.includes(effectiveAudience))
+        audience = current.audience ?? '';
+    else
+        audience = t.kind.defaultAudience(t, uri, current?.audience);
+    plan.audience = audience || uri;
+    plan.invoker = invoker;
+    if (current)
+        checks.push(plan_ok('job.token', 'Token type', 'OIDC token'));
+    else if (http.oauthToken)
+        checks.push({
+            id: 'job.token',
+            title: 'Token type',
+            severity: 'error',
+            found: 'OAuth token',
+            expected: 'OIDC token',
+            fixedBy: 'job.oidc',
+            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+        });
+    else
+        checks.push({
+            id: 'job.token',
+            title: 'Token type',
+            severity: 'error',
+            found: 'no token',
+            expected: 'OIDC token',
+            fixedBy: 'job.oidc',
+            remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+        });
+    if (!invoker) {
+        checks.push({
+            id: 'job.service_account',
+            title: 'Invoker account',
+            severity: 'error',
+            found: 'none',
+            expected: 'a service account',
+            blocker: true,
+            remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
+        });
+    }
+    else {
+        // Scheduler's API reference: "The service account must be within the same project as the job."
+        const invokerProject = projectOfServiceAccount(invoker);
+        const otherProject = invokerProject && invokerProject !== jobProject
+            ? ` Google documents that a job's OIDC account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
+            : '';
+        if (current?.serviceAccountEmail !== invoker)
+            checks.push({
+                id: 'job.service_account',
+                title: 'Invoker account',
+                severity: 'error',
+                found: current?.serviceAccountEmail ?? 'none',
+                expected: invoker,
+                fixedBy: 'job.oidc',
+                remedy: schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) + otherProject
+            });
+        else if (otherProject)
+            checks.push({
+                id: 'job.service_account',
+                title: 'Invoker account',
+                severity: 'warning',
+                found: invoker,
+                expected: `a service account of ${jobProject}`,
+                remedy: otherProject.trim()
+            });
+        else
+            checks.push(plan_ok('job.service_account', 'Invoker account', invoker));
+    }
+    // Audience: what the token would carry today vs what the target accepts.
+    // An empty audience means the URI: judge what the token would really carry.
+    const wantedAudience = s.audience ?? (audience || uri);
+    const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind.acceptsCustom(t, s.audience));
+    if (!audienceAcceptable) {
+        const why = t.kind.audienceRule(t);
+        checks.push({
+            id: 'job.audience',
+            title: 'OIDC audience',
+            severity: 'error',
+            found: wantedAudience,
+            expected: accepted[0] ?? '',
+            blocker: true,
+            remedy: `The 'audience' input will be rejected (401): ${why}. Remove the input or set it to ${accepted[0]}.`
+        });
+    }
+    else if (current && (current.audience ?? '') === audience) {
+        checks.push(plan_ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri));
+    }
+    else if (current) {
+        const found = current.audience || `(empty: defaults to the URI ${uri})`;
+        const why = current.audience || !accepted.includes(uri) ? t.kind.audienceHint : 'set explicitly';
+        checks.push({
+            id: 'job.audience',
+            title: 'OIDC audience',
+            severity: 'error',
+            found,
+            expected: audience,
+            fixedBy: 'job.oidc',
+            remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+        });
+    }
+    else {
+        checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' });
+    }
+    const oidc = invoker && audienceAcceptable && (current?.serviceAccountEmail !== invoker || (current?.audience ?? '') !== audience || !current)
+        ? { serviceAccountEmail: invoker, audience }
+        : undefined;
+    let grant;
+    if (invoker) {
+        const member = `serviceAccount:${invoker}`;
+        const check = invokerCheck(t, member, observed.projectPolicy, observed.project.number);
+        checks.push(check);
+        if (check.fixedBy)
+            grant = { t, member };
+    }
+    return { plan, oidc, grant };
+}
+/** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
+function invokerCheck(t, member, projectPolicy, projectNumber) {
+    const role = t.kind.role;
+    const title = 'Invoker role';
+    const expected = `${role} for ${member} on ${t.bindingResource}`;
+    if (t.invokerIamDisabled)
+        return plan_ok('iam.invoker', title, 'invoker IAM check disabled (public service)', expected);
+    const onResource = holders(t.policy, role);
+    if (onResource.has('allUsers'))
+        return plan_ok('iam.invoker', title, `${role} granted to allUsers (public)`, expected);
+    if (onResource.has(member))
+        return plan_ok('iam.invoker', title, `${role} on the ${t.kind.bindingNoun}`, expected);
+    if (holders(projectPolicy, role).has(member))
+        return plan_ok('iam.invoker', title, `${role} on the project (inherited)`, expected);
+    // Explain the near misses the classic manual fix produces.
+    const notes = [];
+    const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`;
+    if (onResource.has(agent) || holders(projectPolicy, role).has(agent))
+        notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`);
+    if (conditionalHolders(t.policy, role).has(member))
+        notes.push(`${role} only in a conditional binding`);
+    const other = [...onResource].filter(m => m !== member && m !== agent);
+    if (other.length)
+        notes.push(`${role} held by ${other.join(', ')} only`);
+    notes.push(...t.kind.nearMisses(t, member));
+    return {
+        id: 'iam.invoker',
+        title,
+        severity: 'error',
+        found: notes.length ? notes.join('; ') : 'missing',
+        expected,
+        fixedBy: 'iam.invoker',
+        remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member)}`
+    };
+}
+function serviceAgentCheck(observed) {
+    const agent = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`;
+    const expected = `${SERVICE_AGENT_ROLE} for ${agent} on projects/${observed.project.id}`;
+    if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent))
+        return plan_ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected);
+    return {
+        id: 'iam.service_agent',
+        title: 'Scheduler service agent',
+        severity: 'error',
+        found: 'missing',
+        expected,
+        fixedBy: 'iam.service_agent',
+        remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`
+    };
+}
+function plan_plan(observed, s) {
+    const jobs = [];
+    const changes = [];
+    const granted = new Set();
+    const agentCheck = s.checkServiceAgent ? serviceAgentCheck(observed) : undefined;
+    for (const o of observed.jobs) {
+        const r = planJob(o, observed, s);
+        if (agentCheck && o.job?.httpTarget && r.plan.target)
+            r.plan.checks.push(agentCheck);
+        jobs.push(r.plan);
+        if (r.oidc) {
+            const before = o.job?.httpTarget?.oidcToken;
+            changes.push({
+                job: o.name,
+                resource: o.name,
+                kind: 'job.oidc',
+                before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
+                after: r.oidc
+            });
+        }
+        if (r.grant) {
+            const { t, member } = r.grant;
+            // A shared target gets one change per member, attributed to the first job that needs it.
+            const key = `${t.bindingResource} ${t.kind.role} ${member}`;
+            if (!granted.has(key)) {
+                granted.add(key);
+                changes.push({ job: o.name, resource: t.bindingResource, kind: 'iam.invoker', before: null, after: { role: t.kind.role, member } });
+            }
+        }
+    }
+    const firstHttpJob = jobs.find(j => j.target);
+    if (agentCheck?.fixedBy && firstHttpJob) {
+        const member = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`;
+        changes.push({
+            job: firstHttpJob.job,
+            resource: `projects/${observed.project.id}`,
+            kind: 'iam.service_agent',
+            before: null,
+            after: { role: SERVICE_AGENT_ROLE, member }
+        });
+    }
+    return { jobs, changes };
+}
+/** Whether a job has anything that fails the run outright. */
+const hasBlocker = (j) => j.checks.some(c => c.severity === 'error' && c.blocker);
+/** Whether a job has drift that fix mode would repair. */
+const hasDrift = (j) => j.checks.some(c => c.severity === 'error' && c.fixedBy);
+
+;// CONCATENATED MODULE: ./src/engine/outcome.ts
+
+/** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
+const wasRepaired = (o, j, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy);
+/** The check that best explains a failed attempt, for the report. */
+function explainFailure(plan, attempt, applied) {
+    if (attempt.passed)
+        return undefined;
+    const errors = plan.checks.filter((c) => c.severity === 'error' && (c.blocker || !applied));
+    const byStatus = {
+        401: ['job.token', 'job.audience', 'job.service_account'],
+        403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
+        404: ['job.uri', 'target.ingress']
+    };
+    const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : [];
+    // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
+    const authLike = !attempt.httpStatus || attempt.httpStatus < 500;
+    const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined);
+    if (hit)
+        return `${hit.title}: ${hit.found} (expected ${hit.expected})`;
+    if (attempt.httpStatus && attempt.httpStatus >= 500)
+        return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`;
+    if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
+        return applied
+            ? 'IAM changes had not propagated within the timeout; run again in a few minutes'
+            : 'no check explains it; the target may require something else (VPC-SC, org policy)';
+    return undefined;
+}
+function jobResult(mode, plan, changes, attempt, applied, writeFailed = []) {
+    if (hasBlocker(plan) || writeFailed.length || (attempt && (!attempt.passed || attempt.error)))
+        return 'failed';
+    if (mode === 'verify' && hasDrift(plan))
+        return 'drift';
+    if (mode === 'fix' && applied && changes.length)
+        return 'fixed';
+    if (mode === 'fix' && !applied && hasDrift(plan))
+        return 'failed';
+    return 'ok';
+}
+function overallResult(jobs, error, mode, anyChange) {
+    if (error || jobs.some(j => j.result === 'failed'))
+        return 'failed';
+    if (jobs.some(j => j.result === 'drift'))
+        return 'drift';
+    if (mode === 'fix' && anyChange)
+        return 'fixed';
+    return 'ok';
+}
+/** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
+function changesOfJob(all, j) {
+    return all.filter(c => c.job === j.job ||
+        (c.kind === 'iam.invoker' && c.resource === j.bindingResource && c.after.member === `serviceAccount:${j.invoker}`) ||
+        (c.kind === 'iam.service_agent' && !!j.target));
+}
+/** Everything the report needs, from what each step produced (any of them may be missing after an error). */
+function buildOutcome(s, p, applied, attempts, error) {
+    // Verify reports what fix would change; fix reports only what it changed.
+    const changes = p ? (s.mode === 'fix' ? (applied?.landed ?? []) : p.changes) : [];
+    const jobs = (p?.jobs ?? []).map(plan => {
+        const attempt = attempts.find(a => a.job === plan.job);
+        const own = changesOfJob(changes, plan);
+        const failed = new Set(applied?.failed.map(f => f.resource));
+        const writeFailed = p
+            ? changesOfJob(p.changes, plan)
+                .filter(c => failed.has(c.resource))
+                .map(c => c.kind)
+            : [];
+        const result = jobResult(s.mode, plan, own, attempt, !!applied, writeFailed);
+        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined, writeFailed };
+    });
+    return {
+        mode: s.mode,
+        result: overallResult(jobs, error, s.mode, changes.length > 0),
+        jobs,
+        changes,
+        error,
+        applied: !!applied,
+        expectedStatus: s.expectedStatus
+    };
+}
+
+;// CONCATENATED MODULE: ./src/limit.ts
+/** A counting semaphore: bounds how many calls are in flight, so a large audit never bursts. */
+class Semaphore {
+    max;
+    active = 0;
+    waiting = [];
+    constructor(max) {
+        this.max = max;
+    }
+    async run(fn) {
+        // A finishing call hands its slot straight to the next waiter, so no newcomer can slip in between.
+        if (this.active >= this.max)
+            await new Promise(r => this.waiting.push(r));
+        else
+            this.active++;
+        try {
+            return await fn();
+        }
+        finally {
+            const next = this.waiting.shift();
+            if (next)
+                next();
+            else
+                this.active--;
+        }
+    }
+}
+/**
+ * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
+ * run) under a per-minute API quota instead of tripping it and retrying.
+ */
+class RateLimit {
+    max;
+    windowMs;
+    starts = [];
+    constructor(max, windowMs) {
+        this.max = max;
+        this.windowMs = windowMs;
+    }
+    /**
+     * Waits for a start. Rejects at once with QuotaWaitError when no start opens before
+     * `deadline`: a caller bound by a timeout learns it now instead of acting after its time is up.
+     */
+    async take(deadline = Infinity) {
+        for (;;) {
+            const now = Date.now();
+            while (this.starts.length && this.starts[0] <= now - this.windowMs)
+                this.starts.shift();
+            if (this.starts.length < this.max) {
+                this.starts.push(now);
+                return;
+            }
+            const opens = this.starts[0] + this.windowMs;
+            if (opens > deadline)
+                throw new QuotaWaitError(this.max, this.windowMs);
+            await new Promise(r => setTimeout(r, opens - now));
+        }
+    }
+}
+class QuotaWaitError extends Error {
+    max;
+    windowMs;
+    constructor(max, windowMs) {
+        super(`no slot under the limit of ${max} per ${windowMs / 1000} s opens before the deadline`);
+        this.max = max;
+        this.windowMs = windowMs;
+        this.name = 'QuotaWaitError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/http.ts
+
+/**
+ * The one HTTP policy every Google client uses: bearer token, JSON, a timeout on every call,
+ * and bounded exponential backoff with jitter on 429/5xx and dropped connections.
+ */
+/** A Google API error that keeps the HTTP status and Google's `error.status` (ABORTED, …). */
+class ApiError extends Error {
+    httpStatus;
+    status;
+    url;
+    constructor(message, httpStatus, status, url) {
+        super(message);
+        this.httpStatus = httpStatus;
+        this.status = status;
+        this.url = url;
+    }
+    /** A copy whose message says what was being done: `Failed to X: (403) PERMISSION_DENIED …`. */
+    withContext(what) {
+        return new ApiError(`${what}: ${this.message}`, this.httpStatus, this.status, this.url);
+    }
+}
+/** Runs a call, prefixing any ApiError with what was being done (`Failed to read job …: (403) …`). */
+async function withContext(what, call) {
+    try {
+        return await call();
+    }
+    catch (e) {
+        throw e instanceof ApiError ? e.withContext(what) : e;
+    }
+}
+/** Calls in flight at once, across every API: a project-wide audit never bursts past it. */
+const MAX_IN_FLIGHT = 16;
+const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30000 };
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+/** Full jitter: a random delay in [0, min(max, base·2^n)], so parallel callers spread out. */
+function backoffDelay(attempt, p, random = Math.random) {
+    return Math.round(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt));
+}
+const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+/** Sends requests to one API root with the shared policy; each client wraps one of these. */
+class GoogleHttp {
+    root;
+    token;
+    debug;
+    retry;
+    inFlight;
+    constructor(root, token, debug = () => { }, retry = DEFAULT_RETRY, inFlight = new Semaphore(MAX_IN_FLIGHT)) {
+        this.root = root;
+        this.token = token;
+        this.debug = debug;
+        this.retry = retry;
+        this.inFlight = inFlight;
+    }
+    async request(path, opts = {}) {
+        const url = new URL(path, this.root);
+        url.searchParams.set('alt', 'json');
+        for (const [k, v] of Object.entries(opts.query ?? {}))
+            if (v !== undefined)
+                url.searchParams.set(k, String(v));
+        const method = opts.method ?? (opts.body !== undefined || opts.form ? 'POST' : 'GET');
+        const headers = { 'user-agent': 'scheduler-oidc-doctor/1' };
+        let body;
+        if (opts.form) {
+            headers['content-type'] = 'application/x-www-form-urlencoded';
+            body = new URLSearchParams(opts.form).toString();
+        }
+        else if (opts.body !== undefined) {
+            headers['content-type'] = 'application/json';
+            body = JSON.stringify(opts.body);
+        }
+        for (let attempt = 0;; attempt++) {
+            if (!opts.anonymous)
+                headers.authorization = `Bearer ${await this.token()}`;
+            let res;
+            try {
+                res = await this.inFlight.run(() => fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.retry.timeoutMs) }));
+            }
+            catch (e) {
+                const reason = describeNetworkError(e);
+                if (attempt + 1 < this.retry.attempts) {
+                    const delay = backoffDelay(attempt, this.retry);
+                    this.debug(() => `${method} ${url.pathname}: ${reason}; retry ${attempt + 1} in ${delay} ms`);
+                    await sleep(delay);
+                    continue;
+                }
+                throw new ApiError(`${method} ${url.pathname} failed after ${attempt + 1} attempts: ${reason}`, 0, 'UNAVAILABLE', url.href);
+            }
+            const text = await res.text();
+            if (res.ok) {
+                this.debug(() => `${method} ${url.pathname} → ${res.status}`);
+                return (text ? JSON.parse(text) : {});
+            }
+            if (RETRYABLE.has(res.status) && attempt + 1 < this.retry.attempts) {
+                const after = Number(res.headers.get('retry-after'));
+                const delay = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, this.retry.maxDelayMs) : backoffDelay(attempt, this.retry);
+                this.debug(() => `${method} ${url.pathname} → ${res.status}; retry ${attempt + 1} in ${delay} ms`);
+                await sleep(delay);
+                continue;
+            }
+            throw toApiError(res.status, text, url.href);
+        }
+    }
+}
+/** Follows `nextPageToken` through a list method, collecting the items under `key`. */
+async function listAll(http, path, key) {
+    const items = [];
+    let pageToken;
+    do {
+        const page = await http.request(path, { query: { pageSize: 500, pageToken } });
+        items.push(...(page[key] ?? []));
+        pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
+    return items;
+}
+function describeNetworkError(e) {
+    if (e instanceof Error) {
+        if (e.name === 'TimeoutError')
+            return 'timed out';
+        const cause = e.cause;
+        return cause?.code ?? cause?.message ?? e.message;
+    }
+    return String(e);
+}
+/** Google's error envelope `{"error":{"code","message","status"}}`, or the raw text. */
+function toApiError(httpStatus, text, url) {
+    let status = '';
+    let message = text.slice(0, 300);
+    try {
+        const e = JSON.parse(text).error;
+        if (typeof e === 'object' && e) {
+            status = e.status ?? '';
+            message = e.message ?? message;
+        }
+        else if (typeof e === 'string') {
+            status = e;
+            message = JSON.parse(text).error_description ?? e;
+        }
+    }
+    catch {
+        // not JSON: keep the text
+    }
+    return new ApiError(`(${httpStatus}) ${status ? status + ' ' : ''}${message}`.trim(), httpStatus, status, url);
+}
+
+;// CONCATENATED MODULE: ./src/engine/testrun.ts
 
 
 
@@ -55574,7 +55273,7 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
+;// CONCATENATED MODULE: ./src/render/markdown.ts
 /** The report as markdown: the job summary and the PR comment say the same thing. */
 
 
@@ -55657,7 +55356,7 @@ function renderMarkdown(o) {
     return out.join('\n') + '\n';
 }
 
-;// CONCATENATED MODULE: ./src/report/publish.ts
+;// CONCATENATED MODULE: ./src/action/publish.ts
 /** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
 
 
@@ -55739,10 +55438,630 @@ async function publishComment(md, settings) {
         info(`PR comment ${r.done} on ${target.pr.owner}/${target.pr.repo}#${target.pr.number}.`);
 }
 
+// EXTERNAL MODULE: ./node_modules/google-auth-library/build/src/index.js
+var src = __nccwpck_require__(492);
+;// CONCATENATED MODULE: ./src/google/endpoints.ts
+/** Where each Google API lives: gcloud's override variables first, then the universe's host. */
+/** Every Google API the action calls, by gcloud's endpoint-override id (`CLOUDSDK_API_ENDPOINT_OVERRIDES_<id>`). */
+const APIS = (/* unused pure expression or super */ null && (['CLOUDSCHEDULER', 'CLOUDFUNCTIONS', 'RUN', 'CLOUDRESOURCEMANAGER', 'IAM', 'IAMCREDENTIALS', 'LOGGING', 'STS']));
+/** The API's root URL (ending in `/`); clients append the version path, as gcloud does. */
+function apiRoot(api, universe, env = process.env) {
+    const override = env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`]?.trim();
+    if (override)
+        return override.endsWith('/') ? override : `${override}/`;
+    return `https://${api.toLowerCase()}.${universe}/`;
+}
+
+;// CONCATENATED MODULE: ./src/auth.ts
+/**
+ * Credentials: workload identity federation done inside the action, or Application Default
+ * Credentials (what google-github-actions/auth leaves behind). Either way the rest of the
+ * action sees one TokenSource, and every token goes through `mask` before anything can print it.
+ */
+
+
+const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
+/** An explained authentication failure: what failed, why, and the exact fix. */
+class AuthError extends Error {
+}
+/**
+ * Masks the federated token STS returns to google-auth-library's external-account clients (in
+ * the action's WIF and in an ADC file from google-github-actions/auth). The library keeps that
+ * token to itself, handing out only the impersonated one, so the one place to see it is the
+ * response of its STS call. Should a new library version move that call, the integration tests
+ * that look for the STS token's mask fail.
+ */
+function maskStsTokens(client, mask) {
+    const sts = client.stsCredential;
+    sts?.transporter?.interceptors?.response?.add({
+        resolved: async (r) => {
+            const token = r.data?.access_token;
+            if (typeof token === 'string' && token)
+                mask(token);
+            return r;
+        }
+    });
+}
+/** Caches nothing itself: the google-auth-library clients refresh tokens before they expire. */
+function createTokenSource(opts) {
+    const env = opts.env ?? process.env;
+    // Mask each distinct token once: the runner keeps masking it for the rest of the job.
+    const masked = new Set();
+    const mask = (secret) => {
+        if (!masked.has(secret)) {
+            masked.add(secret);
+            opts.mask(secret);
+        }
+    };
+    let client;
+    let describe;
+    if (opts.workloadIdentityProvider) {
+        const provider = opts.workloadIdentityProvider;
+        const sa = opts.serviceAccount;
+        describe = `workload identity ${provider} as ${sa}`;
+        if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+            throw new AuthError("Workload identity needs the runner's OIDC token, and this job cannot request one: add `permissions: id-token: write` to the workflow job " +
+                '(pull requests from forks never get it; use mode: verify with credentials from a trusted workflow instead).');
+        }
+        const wif = new src.IdentityPoolClient({
+            type: 'external_account',
+            audience: `//iam.${opts.universe}/${provider}`,
+            subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+            token_url: `${apiRoot('STS', opts.universe, env)}v1/token`,
+            service_account_impersonation_url: `${apiRoot('IAMCREDENTIALS', opts.universe, env)}v1/projects/-/serviceAccounts/${sa}:generateAccessToken`,
+            universe_domain: opts.universe,
+            scopes: SCOPES,
+            subject_token_supplier: {
+                getSubjectToken: async () => {
+                    const idToken = await opts.getIdToken(`https://iam.${opts.universe}/${provider}`);
+                    mask(idToken);
+                    return idToken;
+                }
+            }
+        });
+        maskStsTokens(wif, mask);
+        client = wif;
+    }
+    else {
+        describe = env.GOOGLE_APPLICATION_CREDENTIALS
+            ? `application default credentials (${env.GOOGLE_APPLICATION_CREDENTIALS})`
+            : 'application default credentials';
+        client = new src.GoogleAuth({ scopes: SCOPES }).getClient().then(c => {
+            maskStsTokens(c, mask);
+            return c;
+        });
+    }
+    const token = async () => {
+        let res;
+        try {
+            res = await (await client).getAccessToken();
+        }
+        catch (e) {
+            throw explainAuthFailure(e, opts);
+        }
+        if (!res.token)
+            throw new AuthError(`No access token from ${describe}.`);
+        mask(res.token);
+        return res.token;
+    };
+    return { token, describe };
+}
+/** Turns the library's errors into the fix a person needs. */
+function explainAuthFailure(e, opts) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const status = e.response?.status ?? e.status;
+    if (opts.workloadIdentityProvider) {
+        const sa = opts.serviceAccount;
+        if (/generateAccessToken|impersonat/i.test(msg) || (status === 403 && !/token exchange|sts/i.test(msg))) {
+            const m = /projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)/.exec(opts.workloadIdentityProvider);
+            const principal = m
+                ? `principalSet://iam.${opts.universe}/projects/${m[1]}/locations/global/workloadIdentityPools/${m[2]}/attribute.repository/${(opts.env ?? process.env).GITHUB_REPOSITORY || 'OWNER/REPO'}`
+                : 'the workload identity principal';
+            return new AuthError(`Impersonating ${sa} was refused (${msg}). Grant ${principal} roles/iam.workloadIdentityUser on ${sa}: ` +
+                `gcloud iam service-accounts add-iam-policy-binding ${sa} --role roles/iam.workloadIdentityUser --member "${principal}"`);
+        }
+        return new AuthError(`The STS token exchange for ${opts.workloadIdentityProvider} was refused (${msg}). Check that the provider exists, that its attribute condition admits this repository, and that its allowed audiences include https://iam.${opts.universe}/${opts.workloadIdentityProvider}.`);
+    }
+    if (/Could not load the default credentials/i.test(msg)) {
+        return new AuthError('No Google credentials: run google-github-actions/auth before this step, or set workload_identity_provider and service_account.');
+    }
+    return new AuthError(`Getting an access token failed: ${msg}`);
+}
+
+;// CONCATENATED MODULE: ./src/google/iam-policy.ts
+
+/**
+ * IAM methods at `<version>/<resource>:getIamPolicy`. `getStyle` is how the API takes the
+ * requested policy version: as a GET query (Functions, Run) or a POST body (Resource Manager).
+ */
+function iamResource(http, version, getStyle) {
+    return {
+        getIamPolicy: resource => withContext(`Failed to read the IAM policy of ${resource}`, () => getStyle === 'query'
+            ? http.request(`${version}/${resource}:getIamPolicy`, { query: { 'options.requestedPolicyVersion': 3 } })
+            : http.request(`${version}/${resource}:getIamPolicy`, { body: { options: { requestedPolicyVersion: 3 } } })),
+        setIamPolicy: (resource, policy) => withContext(`Failed to set the IAM policy of ${resource}`, () => http.request(`${version}/${resource}:setIamPolicy`, { body: { policy } })),
+        testIamPermissions: async (resource, permissions) => (await withContext(`Failed to test permissions on ${resource}`, () => http.request(`${version}/${resource}:testIamPermissions`, { body: { permissions } }))).permissions ?? []
+    };
+}
+
+;// CONCATENATED MODULE: ./src/google/functions.ts
+
+
+class RestFunctionsClient {
+    http;
+    gen1Iam;
+    gen2Iam;
+    constructor(http) {
+        this.http = http;
+        this.gen1Iam = iamResource(http, 'v1', 'query');
+        this.gen2Iam = iamResource(http, 'v2', 'query');
+    }
+    listFunctions(parent) {
+        return withContext(`Failed to list functions in ${parent}`, () => listAll(this.http, `v2/${parent}/functions`, 'functions'));
+    }
+    getFunction(name) {
+        return withContext(`Failed to read function ${name}`, () => this.http.request(`v2/${name}`));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/iam.ts
+
+class RestIamClient {
+    http;
+    constructor(http) {
+        this.http = http;
+    }
+    async testServiceAccountPermissions(email, permissions) {
+        const res = await withContext(`Failed to test permissions on service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } }));
+        return res.permissions ?? [];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/logging.ts
+
+class RestLoggingClient {
+    http;
+    constructor(http) {
+        this.http = http;
+    }
+    /**
+     * The first page with entries. Logging may answer empty pages with a nextPageToken while it
+     * scans; up to MAX_EMPTY_PAGES of those are followed (each is a read against the quota).
+     */
+    async listEntries(req) {
+        let pageToken;
+        for (let page = 0;; page++) {
+            const res = await withContext('Failed to read the Cloud Scheduler execution log', () => this.http.request('v2/entries:list', {
+                body: { orderBy: 'timestamp desc', pageSize: 100, ...req, ...(pageToken ? { pageToken } : {}) }
+            }));
+            if (res.entries?.length || !res.nextPageToken || page >= MAX_EMPTY_PAGES)
+                return res.entries ?? [];
+            pageToken = res.nextPageToken;
+        }
+    }
+}
+const MAX_EMPTY_PAGES = 2;
+
+;// CONCATENATED MODULE: ./src/google/projects.ts
+
+
+class RestProjectsClient {
+    http;
+    iam;
+    constructor(http) {
+        this.http = http;
+        this.iam = iamResource(http, 'v1', 'body');
+    }
+    getProject(projectId) {
+        return withContext(`Failed to read project ${projectId}`, () => this.http.request(`v1/projects/${projectId}`));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/run.ts
+
+
+class RestRunClient {
+    http;
+    iam;
+    constructor(http) {
+        this.http = http;
+        this.iam = iamResource(http, 'v2', 'query');
+    }
+    getService(name) {
+        return withContext(`Failed to read service ${name}`, () => this.http.request(`v2/${name}`));
+    }
+    listServices(parent) {
+        return withContext(`Failed to list services in ${parent}`, () => listAll(this.http, `v2/${parent}/services`, 'services'));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/scheduler.ts
+
+
+class RestSchedulerClient {
+    http;
+    writes;
+    /**
+     * Cloud Scheduler allows 500 writes (patch, run) per minute per project by default; staying
+     * at 400 leaves room for other writers and never trips it on a project-wide fix and test run.
+     */
+    constructor(http, writes = new RateLimit(400, 60_000)) {
+        this.http = http;
+        this.writes = writes;
+    }
+    getJob(name) {
+        return withContext(`Failed to read job ${name}`, () => this.http.request(`v1/${name}`));
+    }
+    listJobs(parent) {
+        return withContext(`Failed to list jobs in ${parent}`, () => listAll(this.http, `v1/${parent}/jobs`, 'jobs'));
+    }
+    async patchJob(name, job, updateMask) {
+        await this.writes.take();
+        return withContext(`Failed to update job ${name}`, () => this.http.request(`v1/${name}`, { method: 'PATCH', body: job, query: { updateMask: updateMask.join(',') } }));
+    }
+    async runJob(name, deadline) {
+        await this.writes.take(deadline);
+        return withContext(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/clients.ts
+
+
+
+
+
+
+
+
+
+function iamOf(g, api) {
+    const surfaces = {
+        'cloudfunctions.v1': g.functions.gen1Iam,
+        'cloudfunctions.v2': g.functions.gen2Iam,
+        'run.v2': g.run.iam,
+        'cloudresourcemanager.v1': g.projects.iam
+    };
+    return surfaces[api];
+}
+function createClients(token, universe, debug, env = process.env, retry) {
+    // One bound on calls in flight across every API, so a project-wide audit never bursts.
+    const inFlight = new Semaphore(MAX_IN_FLIGHT);
+    const http = (api) => new GoogleHttp(apiRoot(api, universe, env), token, debug, retry ?? DEFAULT_RETRY, inFlight);
+    return {
+        scheduler: new RestSchedulerClient(http('CLOUDSCHEDULER')),
+        functions: new RestFunctionsClient(http('CLOUDFUNCTIONS')),
+        run: new RestRunClient(http('RUN')),
+        projects: new RestProjectsClient(http('CLOUDRESOURCEMANAGER')),
+        iam: new RestIamClient(http('IAM')),
+        logging: new RestLoggingClient(http('LOGGING'))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/observe.ts
+
+
+
+const ignore = () => { };
+/** What fix mode may need on the project: patch jobs, grant the Scheduler service agent. */
+const PROJECT_WRITE = { iam: 'cloudresourcemanager.v1', permissions: ['cloudscheduler.jobs.update', 'resourcemanager.projects.setIamPolicy'] };
+const ACT_AS = 'iam.serviceAccounts.actAs';
+/** Beyond this many named jobs, listing the region's targets costs less than reading each. */
+const LIST_THRESHOLD = 5;
+const message = (e) => (e instanceof Error ? e.message : String(e));
+/** Which jobs to act on, read or listed. */
+async function readJobs(g, s, onWritable) {
+    const seen = (job) => {
+        const account = s.invokerServiceAccount ?? job.httpTarget?.oidcToken?.serviceAccountEmail ?? job.httpTarget?.oauthToken?.serviceAccountEmail;
+        if (account)
+            onWritable(account, 'serviceAccount', [ACT_AS]);
+        return job;
+    };
+    if (s.jobs.kind === 'named') {
+        return Promise.all(s.jobs.ids.map(async (id) => {
+            const name = jobName({ project: s.project, location: s.location, id });
+            try {
+                return { name, job: seen(await g.scheduler.getJob(name)) };
+            }
+            catch (e) {
+                return { name, error: message(e) };
+            }
+        }));
+    }
+    const jobs = await g.scheduler.listJobs(locationName(s.project, s.location));
+    // `*` audits HTTP jobs; Pub/Sub and App Engine targets have no OIDC to check.
+    return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job: seen(job) }));
+}
+async function observe(g, s, onWritable = ignore) {
+    onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions]);
+    if (s.invokerServiceAccount)
+        onWritable(s.invokerServiceAccount, 'serviceAccount', [ACT_AS]);
+    const ctx = readContext(g, s.project, s.region, (w) => onWritable(w.resource, w.iam, w.permissions));
+    if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD)
+        startListings(ctx);
+    const locator = s.target && locatorFor(s.target.input);
+    const explicit = locator && locator.read(ctx, locator.fullName({ project: s.project, region: s.region, id: s.target.id }));
+    // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
+    explicit?.catch(() => undefined);
+    const [project, projectPolicy, jobs] = await Promise.all([
+        g.projects.getProject(s.project),
+        g.projects.iam.getIamPolicy(`projects/${s.project}`),
+        readJobs(g, s, onWritable)
+    ]);
+    const targets = {};
+    let explicitTarget;
+    if (explicit) {
+        const t = await explicit.catch((e) => {
+            const hint = e instanceof ApiError && e.httpStatus === 404 ? ` Check the '${s.target.input}' and 'region' inputs (${s.target.id} in ${s.region}).` : '';
+            throw new Error(`${message(e)}${hint}`);
+        });
+        targets[t.name] = t;
+        explicitTarget = t.name;
+    }
+    const resolved = await Promise.all(jobs.map(async (o) => {
+        if (!o.job?.httpTarget)
+            return o;
+        if (explicitTarget)
+            return { ...o, target: explicitTarget };
+        const read = fromUri(o.job.httpTarget.uri ?? '');
+        if (!read)
+            return o; // Google APIs and other hosts: the plan explains them
+        try {
+            const t = await read(ctx);
+            targets[t.name] = t;
+            return { ...o, target: t.name };
+        }
+        catch (e) {
+            return {
+                ...o,
+                targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e)
+            };
+        }
+    }));
+    // With only a target input given, the jobs are those that call it.
+    const explicitT = explicitTarget ? targets[explicitTarget] : undefined;
+    const selected = s.jobs.kind === 'targeting' && explicitT ? resolved.filter(o => o.job?.httpTarget && explicitT.kind.calls(explicitT, o.job.httpTarget.uri ?? '')) : resolved;
+    return { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget };
+}
+/** Every policy observe read that fix mode may write, by resource: the starting point of its read-modify-writes. */
+function knownPolicies(o) {
+    return Object.fromEntries([
+        ...Object.values(o.targets).map(t => [t.bindingResource, { policy: t.policy, iam: t.kind.iam, setIamPolicy: t.kind.setIamPolicy }]),
+        [
+            `projects/${o.project.id}`,
+            {
+                policy: o.projectPolicy,
+                iam: PROJECT_WRITE.iam,
+                setIamPolicy: { permission: 'resourcemanager.projects.setIamPolicy', role: 'roles/resourcemanager.projectIamAdmin' }
+            }
+        ]
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/apply.ts
+/**
+ * Fix mode's writes: a permission preflight first (all or nothing), then one job patch per job
+ * and one read-modify-write per IAM policy, independent writes in parallel. Says which of the
+ * plan's changes landed.
+ */
+
+
+
+/** Permission → a predefined role that grants it, for the error a person acts on (policy writes: from the policy). */
+const GRANTING_ROLE = {
+    'cloudscheduler.jobs.update': 'roles/cloudscheduler.admin',
+    [ACT_AS]: 'roles/iam.serviceAccountUser'
+};
+class PreflightError extends Error {
+    missing;
+    constructor(missing) {
+        super(`Fix mode wrote nothing: the caller lacks ${missing.length} permission(s) the repair needs: ` +
+            missing.map(m => `${m.permission} on ${m.resource} (grant ${m.role})`).join('; '));
+        this.missing = missing;
+    }
+}
+/**
+ * Memoised testIamPermissions per resource. Fix mode starts each test as soon as observe learns
+ * of a resource, in parallel with the reads, so the preflight adds no round trip of its own.
+ */
+class PermissionProbe {
+    g;
+    memo = new Map();
+    constructor(g) {
+        this.g = g;
+    }
+    held(resource, surface, permissions) {
+        const key = `${surface} ${resource}`;
+        let p = this.memo.get(key);
+        if (!p) {
+            p =
+                surface === 'serviceAccount'
+                    ? this.g.iam.testServiceAccountPermissions(resource, permissions)
+                    : iamOf(this.g, surface).testIamPermissions(resource, permissions);
+            // A speculative test nobody awaits must not become an unhandled rejection.
+            p.catch(() => undefined);
+            this.memo.set(key, p);
+        }
+        return p;
+    }
+}
+const isOidc = (c) => c.kind === 'job.oidc';
+const isGrant = (c) => c.kind !== 'job.oidc';
+/** What the planned writes need, from the probe's answers (asked now if not yet asked). */
+async function preflight(g, p, project, policies, probe = new PermissionProbe(g)) {
+    const needs = [];
+    const projectResource = `projects/${project}`;
+    const projectNeeds = [
+        ...(p.changes.some(isOidc) ? [{ permission: 'cloudscheduler.jobs.update', role: GRANTING_ROLE['cloudscheduler.jobs.update'] }] : []),
+        ...(p.changes.some(c => isGrant(c) && c.resource === projectResource) ? [policies[projectResource].setIamPolicy] : [])
+    ];
+    if (projectNeeds.length)
+        needs.push({ resource: projectResource, surface: PROJECT_WRITE.iam, label: projectResource, tested: [...PROJECT_WRITE.permissions], needed: projectNeeds });
+    for (const resource of new Set(p.changes.filter(isGrant).map(c => c.resource))) {
+        if (resource === projectResource)
+            continue;
+        const known = policies[resource];
+        needs.push({ resource, surface: known.iam, label: resource, tested: [known.setIamPolicy.permission], needed: [known.setIamPolicy] });
+    }
+    // Setting a job's token account requires acting as that account.
+    for (const sa of new Set(p.changes.filter(isOidc).map(c => c.after.serviceAccountEmail))) {
+        needs.push({
+            resource: sa,
+            surface: 'serviceAccount',
+            label: `serviceAccounts/${sa}`,
+            tested: [ACT_AS],
+            needed: [{ permission: ACT_AS, role: GRANTING_ROLE[ACT_AS] }]
+        });
+    }
+    const held = await Promise.all(needs.map(n => probe.held(n.resource, n.surface, n.tested)));
+    const missing = needs.flatMap((n, i) => n.needed.filter(x => !held[i].includes(x.permission)).map(x => ({ resource: n.label, ...x })));
+    if (missing.length)
+        throw new PreflightError(missing);
+}
+/**
+ * Adds members to roles' unconditional bindings, keeping every other binding, member and
+ * condition, at policy version 3. Starts from the policy already read (saving a round trip);
+ * a concurrent change (409 ABORTED) re-reads and tries again. Returns the grants it added.
+ */
+async function addToBindings(iam, resource, grants, known) {
+    let policy = known ?? (await iam.getIamPolicy(resource));
+    for (let attempt = 0;; attempt++) {
+        const bindings = (policy.bindings ?? []).map(b => ({ ...b, members: [...(b.members ?? [])] }));
+        const added = [];
+        for (const { role, member } of grants) {
+            let binding = bindings.find(b => b.role === role && !b.condition);
+            if (binding?.members.includes(member))
+                continue;
+            if (!binding) {
+                binding = { role, members: [] };
+                bindings.push(binding);
+            }
+            binding.members.push(member);
+            added.push({ role, member });
+        }
+        if (!added.length)
+            return [];
+        try {
+            await iam.setIamPolicy(resource, { ...policy, version: 3, bindings });
+            return added;
+        }
+        catch (e) {
+            if (!(e instanceof ApiError && (e.httpStatus === 409 || e.status === 'ABORTED')) || attempt >= 4)
+                throw e;
+            await sleep(backoffDelay(attempt, DEFAULT_RETRY));
+            policy = await iam.getIamPolicy(resource);
+        }
+    }
+}
+/** The update mask of a token change: only the fields it changes (both when the job had no token). */
+function oidcMask(c) {
+    const fields = { serviceAccountEmail: 'httpTarget.oidcToken.serviceAccountEmail', audience: 'httpTarget.oidcToken.audience' };
+    if (!c.before)
+        return [fields.serviceAccountEmail, fields.audience];
+    return [
+        ...(c.before.serviceAccountEmail !== c.after.serviceAccountEmail ? [fields.serviceAccountEmail] : []),
+        ...((c.before.audience ?? '') !== c.after.audience ? [fields.audience] : [])
+    ];
+}
+/** Writes the plan's changes, all at once. Policies already read by observe are passed in to save their re-read. */
+async function applyPlan(g, p, policies) {
+    const failed = [];
+    const settled = (resource, write) => write.catch((e) => {
+        failed.push({ resource, error: e instanceof Error ? e.message : String(e) });
+        return [];
+    });
+    const patches = p.changes.filter(isOidc).map(c => settled(c.resource, g.scheduler.patchJob(c.resource, { httpTarget: { oidcToken: c.after } }, oidcMask(c)).then(() => [c])));
+    const byResource = new Map();
+    for (const c of p.changes.filter(isGrant))
+        byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
+    const grants = [...byResource].map(([resource, changes]) => {
+        const known = policies[resource];
+        return settled(resource, addToBindings(iamOf(g, known.iam), resource, changes.map(c => c.after), known.policy).then(added => changes.filter(c => added.some(a => a.role === c.after.role && a.member === c.after.member))));
+    });
+    const landed = new Set((await Promise.all([...patches, ...grants])).flat());
+    return { landed: p.changes.filter(c => landed.has(c)), failed, at: Date.now() };
+}
+/** One line for a run whose writes failed in part: what failed, what stayed, what to do. */
+function failedWritesError(a) {
+    // One write per job and per policy, however many changes it carried.
+    const landed = new Set(a.landed.map(c => c.resource)).size;
+    const what = a.failed.map(f => `${f.resource}: ${f.error}`).join('; ');
+    return (`Fix mode stopped: ${a.failed.length} of ${a.failed.length + landed} write(s) failed (${what}). ` +
+        (landed ? `The ${landed} that landed stay (every write only adds) and are listed in 'changes'. ` : 'Nothing was written. ') +
+        'Run again once the cause is fixed: a second run writes only what is still missing.');
+}
+
+;// CONCATENATED MODULE: ./src/engine/logger.ts
+const nullLogger = {
+    info: () => { },
+    debug: () => { },
+    group: (_name, fn) => fn()
+};
+
+;// CONCATENATED MODULE: ./src/engine/index.ts
+
+
+
+
+
+
+
+const engine_message = (e) => (e instanceof Error ? e.message : String(e));
+async function runEngine(s, g, log) {
+    // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
+    const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined;
+    let p;
+    let applied;
+    let attempts = [];
+    let error;
+    try {
+        const observed = await log.group('Read jobs, targets and IAM policies', async () => {
+            const o = await observe(g, s, probe ? (resource, surface, permissions) => void probe.held(resource, surface, permissions) : undefined);
+            log.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`);
+            return o;
+        });
+        if (!observed.jobs.length)
+            throw new Error(`No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.input} ${s.target.id}` : ''}; check 'job' and 'location'.`);
+        const plan = plan_plan(observed, s);
+        p = plan;
+        for (const j of plan.jobs)
+            for (const c of j.checks)
+                log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
+        if (s.mode === 'fix' && plan.changes.length) {
+            const policies = knownPolicies(observed);
+            const a = await log.group('Repair', async () => {
+                await preflight(g, plan, observed.project.id, policies, probe);
+                const done = await applyPlan(g, plan, policies);
+                const patched = done.landed.filter(c => c.kind === 'job.oidc').length;
+                log.info(`Patched ${patched} job(s); added ${done.landed.length - patched} IAM member(s)`);
+                return done;
+            });
+            applied = a;
+            // A test run would only show the half-repaired state; the report says what landed.
+            if (a.failed.length)
+                throw new Error(failedWritesError(a));
+        }
+        if (s.testRun) {
+            const fixed = applied;
+            attempts = await log.group('Test run', () => testRun(g, plan.jobs
+                .filter(j => j.target)
+                .map(j => ({
+                name: j.job,
+                lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
+                retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j)
+            })), { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt: fixed?.at, log: m => log.info(m) }));
+        }
+    }
+    catch (e) {
+        error = engine_message(e);
+    }
+    return buildOutcome(s, p, applied, attempts, error);
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * Wires the steps in their one order: inputs → observe → plan → (preflight, apply) → test run
- * → report. Each step lives in its own module; this file only connects them.
+ * The GitHub front end: inputs → engine → outputs, summary, annotations and PR comment. Every
+ * step of the work itself is the engine's.
  */
 
 
@@ -55751,72 +56070,11 @@ async function publishComment(md, settings) {
 
 
 
-
-
-
-
 const main_message = (e) => (e instanceof Error ? e.message : String(e));
-async function phase(name, fn) {
-    startGroup(name);
-    try {
-        return await fn();
-    }
-    finally {
-        endGroup();
-    }
-}
-async function execute(s, g) {
-    // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
-    const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined;
-    let observed;
-    let p;
-    let applied;
-    let attempts = [];
-    let error;
-    try {
-        observed = await phase('Read jobs, targets and IAM policies', async () => {
-            const o = await observe(g, s, probe ? (scope, resource) => void probe.held(scope, resource) : undefined);
-            info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`);
-            return o;
-        });
-        if (!observed.jobs.length)
-            throw new Error(`No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.kind} ${s.target.id}` : ''}; check 'job' and 'location'.`);
-        p = plan_plan(observed, s);
-        for (const j of p.jobs)
-            for (const c of j.checks)
-                info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
-        const plan = p;
-        if (s.mode === 'fix' && (plan.patches.length || plan.grants.length)) {
-            const obs = observed;
-            applied = await phase('Repair', async () => {
-                await preflight(g, plan, obs.project.id, probe);
-                const a = await applyPlan(g, plan, knownPolicies(obs));
-                info(`Patched ${a.patched.length} job(s); added ${a.granted.reduce((n, x) => n + x.members.length, 0)} IAM member(s)`);
-                return a;
-            });
-            // A test run would only show the half-repaired state; the report says what landed.
-            if (applied.failed.length)
-                throw new Error(failedWritesError(applied));
-        }
-        if (s.testRun) {
-            const runnable = plan.jobs.filter(j => j.target);
-            const fixedAt = applied?.at;
-            attempts = await phase('Test run', () => testRun(g, runnable.map(j => ({
-                name: j.job,
-                lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-                retryWhilePropagating: !!applied && changesOfJob(landedChanges(plan, applied), j).length > 0 && !hasBlocker(j)
-            })), { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt, log: m => info(m) }));
-        }
-    }
-    catch (e) {
-        error = main_message(e);
-    }
-    return buildOutcome(s, p, applied, attempts, error);
-}
 async function run() {
     let s;
     try {
-        s = readSettings(n => getInput(n));
+        s = readActionSettings(n => getInput(n));
     }
     catch (e) {
         // Bad input fails before any network call.
@@ -55833,8 +56091,8 @@ async function run() {
             mask: secret => setSecret(secret)
         });
         info(`Authenticating with ${describe}; mode ${s.mode}`);
-        const g = createClients(token, s.universe, m => debug(m()));
-        const outcome = await execute(s, g);
+        const log = actionLogger();
+        const outcome = await runEngine(s, createClients(token, s.universe, log.debug), log);
         await publish(outcome, s);
         if (outcome.result === 'drift')
             setFailed('Drift found: run with mode: fix to repair it (see the job summary).');

@@ -98,16 +98,10 @@ export function parseWifProvider(value: string): { projectNumber: string; pool: 
   return { projectNumber: m[1], pool: m[2], provider: m[3] }
 }
 
-/** What a job's URI points at, by its shape alone. */
-export type UriTarget =
-  | { kind: 'function'; region: string; project: string; id: string; functionUrl: string }
-  | { kind: 'run'; origin: string }
-  | { kind: 'google-api'; host: string }
-  | { kind: 'other'; origin: string }
-
 const FUNCTIONS_HOST = /^([a-z]+-[a-z]+\d+)-([a-z][a-z0-9-]{4,28}[a-z0-9])\.cloudfunctions\.net$/
 
-export function classifyUri(uri: string): UriTarget | undefined {
+/** A `https://REGION-PROJECT.cloudfunctions.net/NAME[/…]` URL's parts; undefined for any other URL. */
+export function parseFunctionUrl(uri: string): (ResourceRef & { url: string }) | undefined {
   let u: URL
   try {
     u = new URL(uri)
@@ -116,13 +110,22 @@ export function classifyUri(uri: string): UriTarget | undefined {
   }
   const host = u.hostname.toLowerCase()
   const fn = FUNCTIONS_HOST.exec(host)
-  if (fn) {
-    const id = u.pathname.split('/')[1] ?? ''
-    return { kind: 'function', region: fn[1], project: fn[2], id, functionUrl: `https://${host}/${id}` }
+  if (!fn) return undefined
+  const id = u.pathname.split('/')[1] ?? ''
+  return { region: fn[1], project: fn[2], id, url: `https://${host}/${id}` }
+}
+
+/** The function URL a URI calls (path beyond the name dropped), or undefined. */
+export const functionUrlOf = (uri: string): string | undefined => parseFunctionUrl(uri)?.url
+
+/** A URI served by a Google API (`*.googleapis.com`): those take OAuth access tokens. */
+export function googleApiHost(uri: string): string | undefined {
+  try {
+    const host = new URL(uri).hostname.toLowerCase()
+    return host === 'googleapis.com' || host.endsWith('.googleapis.com') ? host : undefined
+  } catch {
+    return undefined
   }
-  if (host.endsWith('.run.app')) return { kind: 'run', origin: u.origin }
-  if (host === 'googleapis.com' || host.endsWith('.googleapis.com')) return { kind: 'google-api', host }
-  return { kind: 'other', origin: u.origin }
 }
 
 /** scheme://host[:port] of a URL, no path and no trailing slash: the audience Cloud Run accepts. */

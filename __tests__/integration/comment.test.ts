@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { start, type FakeGithub } from '../../fake-github/server'
-import { commentScope, stickyMarker } from '../../src/report/comment'
+import { commentScope, stickyMarker } from '../../src/action/comment'
 import { act, closeAll, healthy, job, P, R, world } from './world'
 
 const TOKEN = 'ghs_pr_comment_token'

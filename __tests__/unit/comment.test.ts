@@ -13,7 +13,7 @@ import {
   stickyMarker,
   upsertStickyComment,
   type PullRequestComments
-} from '../../src/report/comment'
+} from '../../src/action/comment'
 import { start } from '../../fake-github/server'
 
 /** An in-memory pull request that records every write. */

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { InputError, parseBoolean, parseIntInRange, readSettings, splitList, type Settings } from '../../src/inputs'
+import { readActionSettings, type ActionSettings } from '../../src/action/inputs'
+import { InputError, parseBoolean, parseIntInRange, readSettings, splitList, type Settings } from '../../src/settings'
 
 type Inputs = Record<string, string>
 
@@ -10,10 +11,12 @@ const BASE: Inputs = { job: 'j1', project_id: 'my-proj', region: 'us-central1' }
 
 /** readSettings over a plain map (missing inputs read as '', like core.getInput) and an explicit env. */
 const read = (inputs: Inputs, env: NodeJS.ProcessEnv = {}): Settings => readSettings(n => inputs[n] ?? '', env)
+/** The same over the action's reader, which adds the GitHub front end's own inputs. */
+const readAction = (inputs: Inputs, env: NodeJS.ProcessEnv = {}): ActionSettings => readActionSettings(n => inputs[n] ?? '', env)
 
-function errorOf(inputs: Inputs, env: NodeJS.ProcessEnv = {}): InputError {
+function errorOf(inputs: Inputs, env: NodeJS.ProcessEnv = {}, reader: (inputs: Inputs, env: NodeJS.ProcessEnv) => unknown = read): InputError {
   try {
-    read(inputs, env)
+    reader(inputs, env)
   } catch (e) {
     expect(e).toBeInstanceOf(InputError)
     return e as InputError
@@ -60,8 +63,6 @@ describe('readSettings defaults', () => {
       timeoutSeconds: 180,
       workloadIdentityProvider: undefined,
       serviceAccount: undefined,
-      githubToken: undefined,
-      comment: true,
       universe: 'googleapis.com'
     })
   })
@@ -88,13 +89,11 @@ describe('readSettings defaults', () => {
     ['mode', ' FIX ', { mode: 'fix' }],
     ['check_service_agent', 'false', { checkServiceAgent: false }],
     ['test_run', 'FALSE', { testRun: false }],
-    ['comment', 'no', { comment: false }],
     ['expected_status', '204', { expectedStatus: 204 }],
     ['timeout', '30', { timeoutSeconds: 30 }],
     ['invoker_service_account', 'inv@my-proj.iam.gserviceaccount.com', { invokerServiceAccount: 'inv@my-proj.iam.gserviceaccount.com' }],
     ['audience', 'https://svc-abc-uc.a.run.app', { audience: 'https://svc-abc-uc.a.run.app' }],
-    ['universe', 's3nsapis.fr', { universe: 's3nsapis.fr' }],
-    ['github_token', 'ghs_x', { githubToken: 'ghs_x' }]
+    ['universe', 's3nsapis.fr', { universe: 's3nsapis.fr' }]
   ])('reads %s = %j', (name, value, expected) => {
     expect(read({ ...BASE, [name]: value })).toMatchObject(expected)
   })
@@ -107,6 +106,25 @@ describe('readSettings defaults', () => {
     })
     expect(s.workloadIdentityProvider).toBe('projects/123456/locations/global/workloadIdentityPools/my-pool/providers/my-prov')
     expect(s.serviceAccount).toBe('deployer@my-proj.iam.gserviceaccount.com')
+  })
+})
+
+describe("readActionSettings: the settings plus the action's own inputs", () => {
+  it('fills their defaults from a minimal input set', () => {
+    expect(readAction(BASE)).toEqual({ ...read(BASE), githubToken: undefined, comment: true })
+  })
+
+  it.each([
+    ['comment', 'no', { comment: false }],
+    ['github_token', 'ghs_x', { githubToken: 'ghs_x' }]
+  ])('reads %s = %j', (name, value, expected) => {
+    expect(readAction({ ...BASE, [name]: value })).toMatchObject(expected)
+  })
+
+  it('comment "2" → one line naming the input', () => {
+    const e = errorOf({ ...BASE, comment: '2' }, {}, readAction)
+    expect(e.message).not.toContain('\n')
+    expect(e.message.startsWith(`Invalid 'comment'`)).toBe(true)
   })
 })
 
@@ -124,10 +142,10 @@ describe('readSettings job selection', () => {
   })
 
   it.each([
-    ['function id', { function: 'fn' }, { kind: 'function', id: 'fn' }],
-    ['function full name', { function: 'projects/my-proj/locations/us-central1/functions/fn' }, { kind: 'function', id: 'fn' }],
-    ['service id', { service: 'svc' }, { kind: 'service', id: 'svc' }],
-    ['service full name', { service: 'projects/my-proj/locations/us-central1/services/svc' }, { kind: 'service', id: 'svc' }]
+    ['function id', { function: 'fn' }, { input: 'function', id: 'fn' }],
+    ['function full name', { function: 'projects/my-proj/locations/us-central1/functions/fn' }, { input: 'function', id: 'fn' }],
+    ['service id', { service: 'svc' }, { input: 'service', id: 'svc' }],
+    ['service full name', { service: 'projects/my-proj/locations/us-central1/services/svc' }, { input: 'service', id: 'svc' }]
   ])('empty job with a %s → every job that targets it', (_, target, expected) => {
     const s = read({ project_id: 'my-proj', region: 'us-central1', ...target })
     expect(s.jobs).toEqual({ kind: 'targeting' })
@@ -241,7 +259,6 @@ describe('readSettings bad input: one line naming the input', () => {
     ['audience not a URL', { ...BASE, audience: 'not a url' }, ['audience'], /"not a url"/],
     ['check_service_agent "yes please"', { ...BASE, check_service_agent: 'yes please' }, ['check_service_agent'], /"yes please"/],
     ['test_run "maybe"', { ...BASE, test_run: 'maybe' }, ['test_run']],
-    ['comment "2"', { ...BASE, comment: '2' }, ['comment']],
     ['expected_status "abc"', { ...BASE, expected_status: 'abc' }, ['expected_status'], /"abc"/],
     ['expected_status "99"', { ...BASE, expected_status: '99' }, ['expected_status']],
     ['expected_status "600"', { ...BASE, expected_status: '600' }, ['expected_status']],

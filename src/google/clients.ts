@@ -1,14 +1,15 @@
-import { apiRoot } from './endpoints'
+import { apiRoot, type Api } from './endpoints'
 import { Semaphore } from '../limit'
 import { DEFAULT_RETRY, GoogleHttp, MAX_IN_FLIGHT, type Debug, type RetryPolicy, type TokenSource } from './http'
-import { FunctionsClient } from './functions'
-import { IamClient } from './iam'
-import { LoggingClient } from './logging'
-import { ProjectsClient } from './projects'
-import { RunClient } from './run'
-import { SchedulerClient } from './scheduler'
+import { RestFunctionsClient, type FunctionsClient } from './functions'
+import { RestIamClient, type IamClient } from './iam'
+import type { IamResource } from './iam-policy'
+import { RestLoggingClient, type LoggingClient } from './logging'
+import { RestProjectsClient, type ProjectsClient } from './projects'
+import { RestRunClient, type RunClient } from './run'
+import { RestSchedulerClient, type SchedulerClient } from './scheduler'
 
-/** Every Google API the action talks to, each behind its thin client. */
+/** Every Google API the engine talks to, each behind its narrow interface (tests hand in fakes). */
 export interface GoogleClients {
   scheduler: SchedulerClient
   functions: FunctionsClient
@@ -18,16 +19,32 @@ export interface GoogleClients {
   logging: LoggingClient
 }
 
+/**
+ * The IAM surfaces a binding can live on, by API and version: a resource's policy is read and
+ * written through the surface its target kind names, so apply needs no knowledge of kinds.
+ */
+export type IamApi = 'cloudfunctions.v1' | 'cloudfunctions.v2' | 'run.v2' | 'cloudresourcemanager.v1'
+
+export function iamOf(g: GoogleClients, api: IamApi): IamResource {
+  const surfaces: Record<IamApi, IamResource> = {
+    'cloudfunctions.v1': g.functions.gen1Iam,
+    'cloudfunctions.v2': g.functions.gen2Iam,
+    'run.v2': g.run.iam,
+    'cloudresourcemanager.v1': g.projects.iam
+  }
+  return surfaces[api]
+}
+
 export function createClients(token: TokenSource, universe: string, debug?: Debug, env: NodeJS.ProcessEnv = process.env, retry?: RetryPolicy): GoogleClients {
   // One bound on calls in flight across every API, so a project-wide audit never bursts.
   const inFlight = new Semaphore(MAX_IN_FLIGHT)
-  const http = (api: Parameters<typeof apiRoot>[0]) => new GoogleHttp(apiRoot(api, universe, env), token, debug, retry ?? DEFAULT_RETRY, inFlight)
+  const http = (api: Api) => new GoogleHttp(apiRoot(api, universe, env), token, debug, retry ?? DEFAULT_RETRY, inFlight)
   return {
-    scheduler: new SchedulerClient(http('CLOUDSCHEDULER')),
-    functions: new FunctionsClient(http('CLOUDFUNCTIONS')),
-    run: new RunClient(http('RUN')),
-    projects: new ProjectsClient(http('CLOUDRESOURCEMANAGER')),
-    iam: new IamClient(http('IAM')),
-    logging: new LoggingClient(http('LOGGING'))
+    scheduler: new RestSchedulerClient(http('CLOUDSCHEDULER')),
+    functions: new RestFunctionsClient(http('CLOUDFUNCTIONS')),
+    run: new RestRunClient(http('RUN')),
+    projects: new RestProjectsClient(http('CLOUDRESOURCEMANAGER')),
+    iam: new RestIamClient(http('IAM')),
+    logging: new RestLoggingClient(http('LOGGING'))
   }
 }

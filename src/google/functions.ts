@@ -3,10 +3,18 @@ import { iamResource, type IamResource } from './iam-policy'
 import type { CloudFunction } from './types'
 
 /** Cloud Functions: the v2 API reads gen 1 and gen 2 alike; a gen 1 function's IAM lives on v1. */
-export class FunctionsClient {
+export interface FunctionsClient {
   /** The v1 policy: where `roles/cloudfunctions.invoker` of a gen 1 function is granted. */
   readonly gen1Iam: IamResource
   /** The v2 function's own policy (for a gen 2 function it does not govern invocation). */
+  readonly gen2Iam: IamResource
+  /** Gen 1 and gen 2 functions of `projects/P/locations/L`, following pages. */
+  listFunctions(parent: string): Promise<CloudFunction[]>
+  getFunction(name: string): Promise<CloudFunction>
+}
+
+export class RestFunctionsClient implements FunctionsClient {
+  readonly gen1Iam: IamResource
   readonly gen2Iam: IamResource
 
   constructor(private readonly http: GoogleHttp) {
@@ -14,7 +22,6 @@ export class FunctionsClient {
     this.gen2Iam = iamResource(http, 'v2', 'query')
   }
 
-  /** Gen 1 and gen 2 functions of `projects/P/locations/L`, following pages. */
   listFunctions(parent: string): Promise<CloudFunction[]> {
     return withContext(`Failed to list functions in ${parent}`, () => listAll<CloudFunction>(this.http, `v2/${parent}/functions`, 'functions'))
   }

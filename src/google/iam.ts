@@ -1,7 +1,11 @@
 import { GoogleHttp, withContext } from './http'
 
 /** IAM API: permissions the caller holds on a service account (for `iam.serviceAccounts.actAs`). */
-export class IamClient {
+export interface IamClient {
+  testServiceAccountPermissions(email: string, permissions: string[]): Promise<string[]>
+}
+
+export class RestIamClient implements IamClient {
   constructor(private readonly http: GoogleHttp) {}
 
   async testServiceAccountPermissions(email: string, permissions: string[]): Promise<string[]> {

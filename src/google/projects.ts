@@ -3,7 +3,12 @@ import { iamResource, type IamResource } from './iam-policy'
 import type { Project } from './types'
 
 /** Resource Manager v1: the project's number (for the Scheduler service agent) and its policy. */
-export class ProjectsClient {
+export interface ProjectsClient {
+  readonly iam: IamResource
+  getProject(projectId: string): Promise<Project>
+}
+
+export class RestProjectsClient implements ProjectsClient {
   readonly iam: IamResource
 
   constructor(private readonly http: GoogleHttp) {

@@ -2,8 +2,15 @@ import { GoogleHttp, listAll, withContext } from './http'
 import { iamResource, type IamResource } from './iam-policy'
 import type { RunService } from './types'
 
-/** Cloud Run Admin v2 services: where gen 2 functions and services are invoked. */
-export class RunClient {
+/** Cloud Run Admin v2: where gen 2 functions and services are invoked. */
+export interface RunClient {
+  /** IAM of any v2 resource (`projects/P/locations/L/services/S`). */
+  readonly iam: IamResource
+  getService(name: string): Promise<RunService>
+  listServices(parent: string): Promise<RunService[]>
+}
+
+export class RestRunClient implements RunClient {
   readonly iam: IamResource
 
   constructor(private readonly http: GoogleHttp) {

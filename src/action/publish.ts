@@ -1,11 +1,11 @@
 /** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
 import * as core from '@actions/core'
-import type { Settings } from '../inputs'
+import type { ActionSettings } from './inputs'
 import { commentScope, commentTarget, postStickyComment } from './comment'
-import { renderMarkdown } from './markdown'
+import { renderMarkdown } from '../render/markdown'
 import { lastSegment } from '../names'
-import { wasRepaired, type Outcome } from './outcome'
-import { shownStatus } from '../testrun'
+import { wasRepaired, type Outcome } from '../engine/outcome'
+import { shownStatus } from '../engine/testrun'
 
 export function outputs(o: Outcome): Record<string, string> {
   const first = o.jobs[0]?.attempt
@@ -41,7 +41,7 @@ export function outputs(o: Outcome): Record<string, string> {
  * Publishes the outcome; with `settings`, also upserts the sticky PR comment (same markdown as
  * the summary). The comment is best-effort: a refusal is a warning, never a failed step.
  */
-export async function publish(o: Outcome, settings?: Settings): Promise<string> {
+export async function publish(o: Outcome, settings?: ActionSettings): Promise<string> {
   for (const [k, v] of Object.entries(outputs(o))) core.setOutput(k, v)
   for (const j of o.jobs) {
     const id = lastSegment(j.plan.job)
@@ -66,7 +66,7 @@ export async function publish(o: Outcome, settings?: Settings): Promise<string> 
   return md
 }
 
-async function publishComment(md: string, settings: Settings): Promise<void> {
+async function publishComment(md: string, settings: ActionSettings): Promise<void> {
   const target = commentTarget({ comment: settings.comment, githubToken: settings.githubToken, scope: commentScope(settings) })
   if (!target.comment) {
     if (target.warning) core.warning(target.warning)

@@ -1,8 +1,8 @@
 /** The report as markdown: the job summary and the PR comment say the same thing. */
 import { lastSegment } from '../names'
-import type { Check } from '../plan'
-import { wasRepaired, type JobOutcome, type Outcome } from './outcome'
-import { rpcName, shownStatus } from '../testrun'
+import type { Check } from '../engine/plan'
+import { wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
+import { rpcName, shownStatus } from '../engine/testrun'
 
 const ICON: Record<string, string> = { ok: '✅', warning: '⚠️', error: '❌' }
 const RESULT_LINE: Record<string, string> = {

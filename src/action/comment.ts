@@ -43,8 +43,8 @@ export function stickyMarker(workflow: string, job: string, scope?: string): str
  * What one use of the action checks: matrix legs share a job id, and one job may use the action
  * twice, so the marker also carries a short hash of the project, location and selection.
  */
-export function commentScope(s: { project: string; location: string; jobs: { kind: string; ids?: string[] }; target?: { kind: string; id: string } }): string {
-  return [s.project, s.location, s.target ? `${s.target.kind}:${s.target.id}` : '', s.jobs.kind, ...(s.jobs.ids ?? [])].join('/')
+export function commentScope(s: { project: string; location: string; jobs: { kind: string; ids?: string[] }; target?: { input: string; id: string } }): string {
+  return [s.project, s.location, s.target ? `${s.target.input}:${s.target.id}` : '', s.jobs.kind, ...(s.jobs.ids ?? [])].join('/')
 }
 
 /**

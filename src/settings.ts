@@ -1,28 +1,20 @@
 /**
- * The action's inputs, read and validated in one place. Every check here runs before any
- * network call, so bad input fails fast with one line that names the input.
+ * The run's settings, read and validated in one place from the contract's inputs (snake_case
+ * names). Every check here runs before any network call, so bad input fails fast with one line
+ * that names the input. Front ends add their own (the action: its PR comment).
  */
 import { readFileSync } from 'node:fs'
-import {
-  NameError,
-  isServiceAccountEmail,
-  isProjectId,
-  isRegion,
-  parseFunctionRef,
-  parseHttpsUrl,
-  parseJobRef,
-  parseServiceRef,
-  parseWifProvider,
-  projectOfServiceAccount
-} from './names'
+import { NameError, isServiceAccountEmail, isProjectId, isRegion, parseHttpsUrl, parseJobRef, parseWifProvider, projectOfServiceAccount } from './names'
+import { LOCATORS } from './targets'
 
 export type Mode = 'verify' | 'fix'
 
 /** Which jobs to act on: named ones, every HTTP job in the location, or every job that targets the target. */
 export type JobSelection = { kind: 'named'; ids: string[] } | { kind: 'all' } | { kind: 'targeting' }
 
+/** A target named by an input: which input (`function`, `service`), and the id it gives. */
 export interface TargetInput {
-  kind: 'function' | 'service'
+  input: string
   id: string
 }
 
@@ -41,17 +33,15 @@ export interface Settings {
   timeoutSeconds: number
   workloadIdentityProvider?: string
   serviceAccount?: string
-  githubToken?: string
-  comment: boolean
   universe: string
 }
 
 export class InputError extends Error {}
 
-type GetInput = (name: string) => string
+export type GetInput = (name: string) => string
 
 // The echoed value is folded onto one line: list inputs may hold newlines.
-const bad = (input: string, value: string, expected: string): InputError =>
+export const bad = (input: string, value: string, expected: string): InputError =>
   new InputError(`Invalid '${input}' "${value.trim().replace(/\s*\n\s*/g, ', ')}": ${expected}`)
 
 export function parseBoolean(input: string, value: string, fallback: boolean): boolean {
@@ -99,13 +89,14 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
   const get = (n: string): string => getInput(n).trim()
   const mode = parseMode(get('mode'))
 
-  const fnValue = get('function')
-  const svcValue = get('service')
-  if (fnValue && svcValue) {
-    throw new InputError(`Invalid 'function' and 'service': both are set ("${fnValue}", "${svcValue}"); give one target.`)
+  const named = LOCATORS.map(l => ({ l, value: get(l.input) })).filter(x => x.value)
+  if (named.length > 1) {
+    const list = named.map(x => `'${x.l.input}'`).join(' and ')
+    throw new InputError(`Invalid ${list}: ${named.length > 2 ? 'all' : 'both'} are set (${named.map(x => `"${x.value}"`).join(', ')}); give one target.`)
   }
-  const targetRef = fnValue ? nameInput('function', fnValue, parseFunctionRef) : svcValue ? nameInput('service', svcValue, parseServiceRef) : undefined
-  const target: TargetInput | undefined = targetRef && { kind: fnValue ? 'function' : 'service', id: targetRef.id }
+  const targetRef = named[0] && nameInput(named[0].l.input, named[0].value, v => named[0].l.parseInput(v))
+  const target: TargetInput | undefined = targetRef && { input: named[0].l.input, id: targetRef.id }
+  const targetInputs = LOCATORS.map(l => `'${l.input}'`).join('/')
 
   const jobValues = splitList(getInput('job'))
   let jobs: JobSelection
@@ -116,7 +107,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
       throw bad(
         'job',
         '*',
-        `audits every job against the target its own URI calls, so it does not combine with '${target.kind}'; leave 'job' empty to check every job that calls that ${target.kind}.`
+        `audits every job against the target its own URI calls, so it does not combine with '${target.input}'; leave 'job' empty to check every job that calls that ${target.input}.`
       )
     jobs = { kind: 'all' }
   } else if (jobValues.includes('*')) throw bad('job', getInput('job'), "'*' stands alone: every HTTP job in the location.")
@@ -125,10 +116,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     // A job named twice (id and full name) is still one job: one patch, one run, one report.
     jobs = { kind: 'named', ids: [...new Set(jobRefs.map(r => r.id))] }
   } else if (target) jobs = { kind: 'targeting' }
-  else
-    throw new InputError(
-      "Invalid 'job' \"\": nothing to act on; set 'job' (an id, a full name or '*'), or 'function'/'service' to check every job that calls it."
-    )
+  else throw new InputError(`Invalid 'job' "": nothing to act on; set 'job' (an id, a full name or '*'), or ${targetInputs} to check every job that calls it.`)
 
   // Project: the input, then full names, then the environment a runner's auth step leaves, then the credentials' account.
   const namedProjects = new Set([...jobRefs.map(r => r.project), targetRef?.project].filter((p): p is string => !!p))
@@ -176,7 +164,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     throw new InputError("Invalid 'region' \"\": no region known; set 'region' (or 'location'), or use full resource names.")
   }
   if (targetRef?.region && regionInput && targetRef.region !== regionInput) {
-    throw bad('region', regionInput, `the ${target!.kind} full name is in ${targetRef.region}.`)
+    throw bad('region', regionInput, `the ${target!.input} full name is in ${targetRef.region}.`)
   }
 
   const invoker = get('invoker_service_account') || undefined
@@ -205,8 +193,6 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     timeoutSeconds: parseIntInRange('timeout', getInput('timeout'), 180, 1, 3600),
     workloadIdentityProvider: provider,
     serviceAccount,
-    githubToken: get('github_token') || undefined,
-    comment: parseBoolean('comment', getInput('comment'), true),
     universe
   }
 }

@@ -1,8 +1,8 @@
 /** Per-job and overall results, by the contract's precedence: failed > drift > fixed > ok. */
-import type { Applied } from '../apply'
-import type { Mode, Settings } from '../inputs'
-import { hasBlocker, hasDrift, type Change, type ChangeKind, type Check, type JobPlan, type Plan } from '../plan'
-import type { AttemptResult } from '../testrun'
+import type { Mode, Settings } from '../settings'
+import type { Applied } from './apply'
+import { hasBlocker, hasDrift, type Change, type ChangeKind, type Check, type JobPlan, type Plan } from './plan'
+import type { AttemptResult } from './testrun'
 
 export type Result = 'ok' | 'fixed' | 'drift' | 'failed'
 
@@ -77,19 +77,12 @@ export function overallResult(jobs: JobOutcome[], error: string | undefined, mod
   return 'ok'
 }
 
-/** The changes that really landed: a member someone else added meanwhile is not ours. */
-export function landedChanges(p: Plan, applied: Applied): Change[] {
-  return p.changes.filter(c =>
-    c.kind === 'job.oidc' ? applied.patched.includes(c.resource) : applied.granted.some(gr => gr.resource === c.resource && gr.members.includes(c.after.member))
-  )
-}
-
 /** The changes that concern one job: its patch, its account's invoker grant, the project's service agent grant. */
 export function changesOfJob(all: Change[], j: JobPlan): Change[] {
   return all.filter(
     c =>
       c.job === j.job ||
-      (c.kind === 'iam.invoker' && c.resource === j.invokeResource && c.after.member === `serviceAccount:${j.invoker}`) ||
+      (c.kind === 'iam.invoker' && c.resource === j.bindingResource && c.after.member === `serviceAccount:${j.invoker}`) ||
       (c.kind === 'iam.service_agent' && !!j.target)
   )
 }
@@ -97,7 +90,7 @@ export function changesOfJob(all: Change[], j: JobPlan): Change[] {
 /** Everything the report needs, from what each step produced (any of them may be missing after an error). */
 export function buildOutcome(s: Settings, p: Plan | undefined, applied: Applied | undefined, attempts: AttemptResult[], error: string | undefined): Outcome {
   // Verify reports what fix would change; fix reports only what it changed.
-  const changes = p ? (s.mode === 'fix' ? (applied ? landedChanges(p, applied) : []) : p.changes) : []
+  const changes = p ? (s.mode === 'fix' ? (applied?.landed ?? []) : p.changes) : []
   const jobs: JobOutcome[] = (p?.jobs ?? []).map(plan => {
     const attempt = attempts.find(a => a.job === plan.job)
     const own = changesOfJob(changes, plan)

@@ -3,11 +3,11 @@
  * attempt's exact HTTP status from the Scheduler execution log, which lags behind. All jobs of
  * a run share one log query per poll, well inside Logging's 60 reads per minute.
  */
-import type { GoogleClients } from './google/clients'
-import { ApiError, sleep } from './google/http'
-import { QuotaWaitError } from './limit'
-import type { Job, LogEntry } from './google/types'
-import { locationName, splitName } from './names'
+import type { GoogleClients } from '../google/clients'
+import { ApiError, sleep } from '../google/http'
+import { QuotaWaitError } from '../limit'
+import type { Job, LogEntry } from '../google/types'
+import { locationName, splitName } from '../names'
 
 export interface AttemptResult {
   job: string

@@ -1,12 +1,14 @@
 /**
- * The planner: observed state in, checks and intended changes out, no I/O. Verify mode is
- * this plan with no writer; fix mode hands its changes to apply.ts.
+ * The planner: observed state in, checks and one list of intended changes out, no I/O. Verify
+ * mode is this plan with no writer; fix mode hands its changes to apply.ts.
  */
-import type { Binding, Job, Policy } from './google/types'
-import type { Settings } from './inputs'
-import { classifyUri, originOf, projectOfServiceAccount, schedulerServiceAgent, splitName } from './names'
-import type { InvokerRole, Observed, ObservedJob, TargetState } from './observe'
-import { uriTargets } from './observe'
+import type { Job, Policy } from '../google/types'
+import { googleApiHost, projectOfServiceAccount, schedulerServiceAgent, splitName } from '../names'
+import { conditionalHolders, holders } from '../policy'
+import { schedulerRemedies } from '../remedies'
+import type { Settings } from '../settings'
+import { fromUri, TARGET_INPUTS, type Target } from '../targets'
+import type { Observed, ObservedJob } from './observe'
 
 export type CheckId =
   | 'job.read'
@@ -49,67 +51,25 @@ export type Change =
   | { job: string; resource: string; kind: 'job.oidc'; before: OidcSettings | null; after: { serviceAccountEmail: string; audience: string } }
   | { job: string; resource: string; kind: 'iam.invoker' | 'iam.service_agent'; before: null; after: { role: string; member: string } }
 
-export interface JobPatch {
-  job: string
-  oidcToken: { serviceAccountEmail: string; audience: string }
-  updateMask: string[]
-}
-
-/** Members to add to one role's unconditional binding on one resource. */
-export interface IamGrant {
-  resource: string
-  api: 'gen1' | 'run' | 'project'
-  role: string
-  members: string[]
-}
-
 export interface JobPlan {
   job: string
+  /** The resource the job calls. */
   target?: string
-  targetKind?: TargetState['kind']
-  /** Where its invoker binding belongs. */
-  invokeResource?: string
+  /** Where its invoker role is bound. */
+  bindingResource?: string
   audience?: string
   invoker?: string
   checks: Check[]
 }
 
+/** Everything fix mode would write, once: apply writes it, the report reads it. */
 export interface Plan {
   jobs: JobPlan[]
   changes: Change[]
-  patches: JobPatch[]
-  grants: IamGrant[]
 }
 
 export const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent'
-const OIDC_FIELDS = { serviceAccountEmail: 'httpTarget.oidcToken.serviceAccountEmail', audience: 'httpTarget.oidcToken.audience' } as const
-
 const ok = (id: CheckId, title: string, found: string, expected = found): Check => ({ id, title, severity: 'ok', found, expected })
-
-/** Members that hold `role` on a policy through an unconditional binding. */
-export function holders(policy: Policy | undefined, role: string): Set<string> {
-  const out = new Set<string>()
-  for (const b of policy?.bindings ?? []) if (b.role === role && !b.condition) for (const m of b.members ?? []) out.add(m)
-  return out
-}
-
-const conditionalHolders = (policy: Policy | undefined, role: string): Set<string> =>
-  new Set((policy?.bindings ?? []).filter((b: Binding) => b.role === role && b.condition).flatMap(b => b.members ?? []))
-
-/** The audiences a target accepts: gen 1 its function URL; Cloud Run its URL origins, custom audiences, a gen 2 function's URL. */
-export function acceptedAudiences(t: TargetState): string[] {
-  if (t.kind === 'gen1') return t.functionUrl ? [t.functionUrl] : []
-  return [...new Set([...t.serviceUrls.map(originOf), ...t.customAudiences, ...(t.kind === 'gen2' && t.functionUrl ? [t.functionUrl] : [])])]
-}
-
-/** The audience a job should carry when the `audience` input is empty (contract: "Default audience"). */
-export function defaultAudience(uri: string, t: TargetState, current: string | undefined): string {
-  if (current && t.kind !== 'gen1' && t.customAudiences.includes(current)) return current
-  const c = classifyUri(uri)
-  if (c?.kind === 'function' && t.functionUrl && c.functionUrl === t.functionUrl) return t.functionUrl
-  if (c?.kind === 'run' && t.serviceUrls.some(u => originOf(u) === c.origin)) return c.origin
-  return t.kind === 'gen1' ? (t.functionUrl ?? '') : originOf(t.serviceUrls[0] ?? t.functionUrl ?? '')
-}
 
 /**
  * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
@@ -118,27 +78,14 @@ export function defaultAudience(uri: string, t: TargetState, current: string | u
  */
 const INTERNAL_INGRESS = ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER']
 
-function updateCommand(jobName: string, sa: string, audience: string): string {
-  const j = splitName(jobName)
-  return `gcloud scheduler jobs update http ${j.id} --project ${j.project} --location ${j.location} --oidc-service-account-email ${sa} --oidc-token-audience ${audience}`
-}
-
-function ingressCommand(t: TargetState): string {
-  const { project, location, id } = splitName(t.invokeResource)
-  return t.kind === 'gen1'
-    ? `gcloud functions deploy ${id} --project ${project} --region ${location} --ingress-settings all`
-    : `gcloud run services update ${id} --project ${project} --region ${location} --ingress all`
-}
-
-function grantCommand(t: TargetState, member: string): string {
-  const { project, location: region, id } = splitName(t.invokeResource)
-  return t.invokerRole === 'roles/cloudfunctions.invoker'
-    ? `gcloud functions add-iam-policy-binding ${id} --project ${project} --region ${region} --no-gen2 --role roles/cloudfunctions.invoker --member ${member}`
-    : `gcloud run services add-iam-policy-binding ${id} --project ${project} --region ${region} --role roles/run.invoker --member ${member}`
-}
+const jobRef = (name: string) => splitName(name)
 
 /** Plans one job: every check, and the patch it needs if any. */
-function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPlan; patch?: JobPatch; grant?: { t: TargetState; member: string } } {
+function planJob(
+  o: ObservedJob,
+  observed: Observed,
+  s: Settings
+): { plan: JobPlan; oidc?: { serviceAccountEmail: string; audience: string }; grant?: { t: Target; member: string } } {
   const checks: Check[] = []
   const plan: JobPlan = { job: o.name, checks }
   if (!o.job) {
@@ -149,7 +96,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: o.error ?? 'not readable',
       expected: 'a readable Cloud Scheduler job',
       blocker: true,
-      remedy: `Check the job id and location (gcloud scheduler jobs list --location ${s.location} --project ${s.project}), and that the caller has roles/cloudscheduler.viewer.`
+      remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`
     })
     return { plan }
   }
@@ -179,7 +126,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: state,
       expected: 'ENABLED',
       blocker: true,
-      remedy: `The job's last update did not apply; re-apply its configuration (gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} …) or recreate it.`
+      remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`
     })
   else
     checks.push({
@@ -188,12 +135,12 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       severity: 'warning',
       found: state,
       expected: 'ENABLED',
-      remedy: `The job will not run on schedule until resumed: gcloud scheduler jobs resume ${splitName(o.name).id} --location ${splitName(o.name).location}`
+      remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`
     })
 
   const uri = http.uri ?? ''
-  const c = classifyUri(uri)
-  if (c?.kind === 'google-api') {
+  const apiHost = fromUri(uri) ? undefined : googleApiHost(uri)
+  if (apiHost) {
     // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
     if (http.oidcToken) {
       checks.push({
@@ -201,9 +148,9 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
         title: 'Token type',
         severity: 'error',
         found: 'OIDC token',
-        expected: `OAuth token (the target ${c.host} is a Google API)`,
+        expected: `OAuth token (the target ${apiHost} is a Google API)`,
         blocker: true,
-        remedy: `gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --oauth-service-account-email ${http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'}`
+        remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
       })
     } else {
       checks.push(ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'))
@@ -212,7 +159,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   }
 
   const t = o.target ? observed.targets[o.target] : undefined
-  if (!t && s.jobs.kind === 'all' && c?.kind === 'other' && !o.targetError) {
+  if (!t && s.jobs.kind === 'all' && !fromUri(uri) && URL.canParse(uri) && !o.targetError) {
     // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
     checks.push({
       id: 'job.uri',
@@ -232,16 +179,15 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: uri,
       expected: 'a Cloud Functions or Cloud Run URL',
       blocker: true,
-      remedy: o.targetError ?? "Set 'function' or 'service' to the target this job should call."
+      remedy: o.targetError ?? `Set ${TARGET_INPUTS.map(i => `'${i}'`).join(' or ')} to the target this job should call.`
     })
     return { plan }
   }
   plan.target = t.name
-  plan.targetKind = t.kind
-  plan.invokeResource = t.invokeResource
-  if (uriTargets(uri, t)) checks.push(ok('job.uri', 'URI target', uri, `a URL of ${t.name}`))
+  plan.bindingResource = t.bindingResource
+  if (t.kind.calls(t, uri)) checks.push(ok('job.uri', 'URI target', uri, `a URL of ${t.name}`))
   else {
-    const alt = t.functionUrl ?? t.serviceUrls[0]
+    const alt = t.urls[0]
     checks.push({
       id: 'job.uri',
       title: 'URI target',
@@ -249,7 +195,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: uri,
       expected: `a URL of ${t.name} (${alt})`,
       blocker: true,
-      remedy: `The job calls something else (another function, service or region). Point it at the target: gcloud scheduler jobs update http ${splitName(o.name).id} --location ${splitName(o.name).location} --uri ${alt}`
+      remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`
     })
     // Its token and grants would be judged, and repaired, against a target it does not call:
     // fix mode would rewrite a working job's audience and grant a role nobody needs.
@@ -257,7 +203,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   }
 
   const jobProject = splitName(o.name).project
-  const targetProject = splitName(t.invokeResource).project
+  const targetProject = splitName(t.bindingResource).project
   const internal = !!t.ingress && INTERNAL_INGRESS.includes(t.ingress)
   if (t.ingress === 'INGRESS_TRAFFIC_NONE' || (internal && jobProject !== targetProject)) {
     checks.push({
@@ -268,20 +214,20 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
       blocker: true,
       remedy: internal
-        ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${ingressCommand(t)}`
-        : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${ingressCommand(t)}`
+        ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand(t)}`
+        : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`
     })
   } else checks.push(ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all')))
 
   // Invoker account: the input, else the job's current token account.
   const current = http.oidcToken
   const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail
-  const accepted = acceptedAudiences(t)
+  const accepted = t.audiences
   const effectiveAudience = current ? current.audience || uri : undefined
   let audience: string
   if (s.audience) audience = s.audience
   else if (current && effectiveAudience && accepted.includes(effectiveAudience)) audience = current.audience ?? ''
-  else audience = defaultAudience(uri, t, current?.audience)
+  else audience = t.kind.defaultAudience(t, uri, current?.audience)
   plan.audience = audience || uri
   plan.invoker = invoker
 
@@ -294,7 +240,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: 'OAuth token',
       expected: 'OIDC token',
       fixedBy: 'job.oidc',
-      remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+      remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
     })
   else
     checks.push({
@@ -304,7 +250,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: 'no token',
       expected: 'OIDC token',
       fixedBy: 'job.oidc',
-      remedy: `Without a token the target answers 403. ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+      remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
     })
 
   if (!invoker) {
@@ -332,7 +278,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
         found: current?.serviceAccountEmail ?? 'none',
         expected: invoker,
         fixedBy: 'job.oidc',
-        remedy: updateCommand(o.name, invoker, audience) + otherProject
+        remedy: schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) + otherProject
       })
     else if (otherProject)
       checks.push({
@@ -349,10 +295,9 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   // Audience: what the token would carry today vs what the target accepts.
   // An empty audience means the URI: judge what the token would really carry.
   const wantedAudience = s.audience ?? (audience || uri)
-  const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind !== 'gen1' && t.customAudiences.includes(s.audience))
+  const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind.acceptsCustom(t, s.audience))
   if (!audienceAcceptable) {
-    const why =
-      t.kind === 'gen1' ? `a gen 1 function accepts only its URL ${t.functionUrl}` : `Cloud Run accepts only ${accepted.join(', ')} (no path, no query)`
+    const why = t.kind.audienceRule(t)
     checks.push({
       id: 'job.audience',
       title: 'OIDC audience',
@@ -366,12 +311,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
     checks.push(ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri))
   } else if (current) {
     const found = current.audience || `(empty: defaults to the URI ${uri})`
-    const why =
-      current.audience || !accepted.includes(uri)
-        ? t.kind === 'gen1'
-          ? 'a gen 1 function accepts only its URL'
-          : 'Cloud Run accepts only its URL origin (no path or query) or a custom audience'
-        : 'set explicitly'
+    const why = current.audience || !accepted.includes(uri) ? t.kind.audienceHint : 'set explicitly'
     checks.push({
       id: 'job.audience',
       title: 'OIDC audience',
@@ -379,57 +319,47 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found,
       expected: audience,
       fixedBy: 'job.oidc',
-      remedy: `${why} (401 otherwise). ${invoker ? updateCommand(o.name, invoker, audience) : ''}`.trim()
+      remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
     })
   } else {
     checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' })
   }
 
-  let patch: JobPatch | undefined
-  if (invoker && audienceAcceptable && (current?.serviceAccountEmail !== invoker || (current?.audience ?? '') !== audience || !current)) {
-    const updateMask = !current
-      ? [OIDC_FIELDS.serviceAccountEmail, OIDC_FIELDS.audience]
-      : [
-          ...(current.serviceAccountEmail !== invoker ? [OIDC_FIELDS.serviceAccountEmail] : []),
-          ...((current.audience ?? '') !== audience ? [OIDC_FIELDS.audience] : [])
-        ]
-    patch = { job: o.name, oidcToken: { serviceAccountEmail: invoker, audience }, updateMask }
-  }
+  const oidc =
+    invoker && audienceAcceptable && (current?.serviceAccountEmail !== invoker || (current?.audience ?? '') !== audience || !current)
+      ? { serviceAccountEmail: invoker, audience }
+      : undefined
 
-  let grant: { t: TargetState; member: string } | undefined
+  let grant: { t: Target; member: string } | undefined
   if (invoker) {
     const member = `serviceAccount:${invoker}`
     const check = invokerCheck(t, member, observed.projectPolicy, observed.project.number)
     checks.push(check)
     if (check.fixedBy) grant = { t, member }
   }
-  return { plan, patch, grant }
+  return { plan, oidc, grant }
 }
 
 /** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
-function invokerCheck(t: TargetState, member: string, projectPolicy: Policy, projectNumber: string): Check {
-  const role: InvokerRole = t.invokerRole
+function invokerCheck(t: Target, member: string, projectPolicy: Policy, projectNumber: string): Check {
+  const role = t.kind.role
   const title = 'Invoker role'
-  const expected = `${role} for ${member} on ${t.invokeResource}`
+  const expected = `${role} for ${member} on ${t.bindingResource}`
   if (t.invokerIamDisabled) return ok('iam.invoker', title, 'invoker IAM check disabled (public service)', expected)
   const onResource = holders(t.policy, role)
   if (onResource.has('allUsers')) return ok('iam.invoker', title, `${role} granted to allUsers (public)`, expected)
-  if (onResource.has(member)) return ok('iam.invoker', title, `${role} on the ${t.kind === 'gen1' ? 'function' : 'service'}`, expected)
+  if (onResource.has(member)) return ok('iam.invoker', title, `${role} on the ${t.kind.bindingNoun}`, expected)
   if (holders(projectPolicy, role).has(member)) return ok('iam.invoker', title, `${role} on the project (inherited)`, expected)
 
   // Explain the near misses the classic manual fix produces.
   const notes: string[] = []
-  if (t.kind === 'gen2' && holders(t.functionPolicy, 'roles/cloudfunctions.invoker').has(member))
-    notes.push('roles/cloudfunctions.invoker on the gen 2 function, which does not govern invocation (Cloud Run checks roles/run.invoker on the service)')
   const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`
   if (onResource.has(agent) || holders(projectPolicy, role).has(agent))
     notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`)
   if (conditionalHolders(t.policy, role).has(member)) notes.push(`${role} only in a conditional binding`)
   const other = [...onResource].filter(m => m !== member && m !== agent)
   if (other.length) notes.push(`${role} held by ${other.join(', ')} only`)
-  const otherRole = t.invokerRole === 'roles/run.invoker' ? 'roles/cloudfunctions.invoker' : 'roles/run.invoker'
-  if (holders(t.policy, otherRole).has(member))
-    notes.push(`${otherRole} on the target, the wrong role for a ${t.kind === 'gen1' ? 'gen 1 function' : 'Cloud Run service'}`)
+  notes.push(...t.kind.nearMisses(t, member))
   return {
     id: 'iam.invoker',
     title,
@@ -437,7 +367,7 @@ function invokerCheck(t: TargetState, member: string, projectPolicy: Policy, pro
     found: notes.length ? notes.join('; ') : 'missing',
     expected,
     fixedBy: 'iam.invoker',
-    remedy: `Without it the target answers 403. ${grantCommand(t, member)}`
+    remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member)}`
   }
 }
 
@@ -453,51 +383,52 @@ function serviceAgentCheck(observed: Observed): Check {
     found: 'missing',
     expected,
     fixedBy: 'iam.service_agent',
-    remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. gcloud projects add-iam-policy-binding ${observed.project.id} --member ${agent} --role ${SERVICE_AGENT_ROLE}`
+    remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`
   }
 }
 
 export function plan(observed: Observed, s: Settings): Plan {
   const jobs: JobPlan[] = []
-  const patches: JobPatch[] = []
   const changes: Change[] = []
-  const grants = new Map<string, IamGrant>()
+  const granted = new Set<string>()
 
   const agentCheck = s.checkServiceAgent ? serviceAgentCheck(observed) : undefined
   for (const o of observed.jobs) {
     const r = planJob(o, observed, s)
     if (agentCheck && o.job?.httpTarget && r.plan.target) r.plan.checks.push(agentCheck)
     jobs.push(r.plan)
-    if (r.patch) {
-      patches.push(r.patch)
+    if (r.oidc) {
       const before = o.job?.httpTarget?.oidcToken
       changes.push({
         job: o.name,
         resource: o.name,
         kind: 'job.oidc',
         before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
-        after: r.patch.oidcToken
+        after: r.oidc
       })
     }
     if (r.grant) {
       const { t, member } = r.grant
-      const g = grants.get(t.invokeResource) ?? { resource: t.invokeResource, api: t.kind === 'gen1' ? 'gen1' : 'run', role: t.invokerRole, members: [] }
-      grants.set(t.invokeResource, g)
-      if (!g.members.includes(member)) {
-        g.members.push(member)
-        // A shared target gets one change per member, attributed to the first job that needs it.
-        changes.push({ job: o.name, resource: t.invokeResource, kind: 'iam.invoker', before: null, after: { role: t.invokerRole, member } })
+      // A shared target gets one change per member, attributed to the first job that needs it.
+      const key = `${t.bindingResource} ${t.kind.role} ${member}`
+      if (!granted.has(key)) {
+        granted.add(key)
+        changes.push({ job: o.name, resource: t.bindingResource, kind: 'iam.invoker', before: null, after: { role: t.kind.role, member } })
       }
     }
   }
   const firstHttpJob = jobs.find(j => j.target)
   if (agentCheck?.fixedBy && firstHttpJob) {
-    const resource = `projects/${observed.project.id}`
     const member = `serviceAccount:${schedulerServiceAgent(observed.project.number)}`
-    grants.set(resource, { resource, api: 'project', role: SERVICE_AGENT_ROLE, members: [member] })
-    changes.push({ job: firstHttpJob.job, resource, kind: 'iam.service_agent', before: null, after: { role: SERVICE_AGENT_ROLE, member } })
+    changes.push({
+      job: firstHttpJob.job,
+      resource: `projects/${observed.project.id}`,
+      kind: 'iam.service_agent',
+      before: null,
+      after: { role: SERVICE_AGENT_ROLE, member }
+    })
   }
-  return { jobs, changes, patches, grants: [...grants.values()] }
+  return { jobs, changes }
 }
 
 /** Whether a job has anything that fails the run outright. */

@@ -1,0 +1,80 @@
+/**
+ * The engine: the one order of the steps — observe → plan → (preflight, apply) → test run →
+ * outcome. It knows nothing of GitHub or terminals: it takes settings, Google clients and a
+ * logger, and returns the outcome both front ends render.
+ */
+import type { GoogleClients } from '../google/clients'
+import { lastSegment } from '../names'
+import type { Settings } from '../settings'
+import { applyPlan, failedWritesError, PermissionProbe, preflight, type Applied } from './apply'
+import type { Logger } from './logger'
+import { knownPolicies, observe, type Observed } from './observe'
+import { buildOutcome, changesOfJob, type Outcome } from './outcome'
+import { hasBlocker, plan as makePlan, type Plan } from './plan'
+import { testRun, type AttemptResult } from './testrun'
+
+export type { Logger } from './logger'
+export { nullLogger } from './logger'
+export type { Outcome } from './outcome'
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Promise<Outcome> {
+  // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
+  const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined
+  let p: Plan | undefined
+  let applied: Applied | undefined
+  let attempts: AttemptResult[] = []
+  let error: string | undefined
+  try {
+    const observed: Observed = await log.group('Read jobs, targets and IAM policies', async () => {
+      const o = await observe(g, s, probe ? (resource, surface, permissions) => void probe.held(resource, surface, permissions) : undefined)
+      log.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`)
+      return o
+    })
+    if (!observed.jobs.length)
+      throw new Error(
+        `No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.input} ${s.target.id}` : ''}; check 'job' and 'location'.`
+      )
+    const plan = makePlan(observed, s)
+    p = plan
+    for (const j of plan.jobs)
+      for (const c of j.checks)
+        log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`)
+
+    if (s.mode === 'fix' && plan.changes.length) {
+      const policies = knownPolicies(observed)
+      const a = await log.group('Repair', async () => {
+        await preflight(g, plan, observed.project.id, policies, probe)
+        const done = await applyPlan(g, plan, policies)
+        const patched = done.landed.filter(c => c.kind === 'job.oidc').length
+        log.info(`Patched ${patched} job(s); added ${done.landed.length - patched} IAM member(s)`)
+        return done
+      })
+      applied = a
+      // A test run would only show the half-repaired state; the report says what landed.
+      if (a.failed.length) throw new Error(failedWritesError(a))
+    }
+
+    if (s.testRun) {
+      const fixed = applied
+      attempts = await log.group('Test run', () =>
+        testRun(
+          g,
+          plan.jobs
+            .filter(j => j.target)
+            .map(j => ({
+              name: j.job,
+              lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
+              retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j)
+            })),
+          { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt: fixed?.at, log: m => log.info(m) }
+        )
+      )
+    }
+  } catch (e) {
+    error = message(e)
+  }
+
+  return buildOutcome(s, p, applied, attempts, error)
+}
