@@ -48697,7 +48697,7 @@ const gen1 = {
 /** A function read from the Functions API that turned out to be gen 1. */
 async function gen1FromFunction(ctx, fn, name) {
     ctx.writable({ resource: name, iam: gen1.iam, permissions: [gen1.setIamPolicy.permission] });
-    const policy = await ctx.g.functions.gen1Iam.getIamPolicy(name);
+    const policy = await ctx.g.functions.iamV1.getIamPolicy(name);
     const url = fn.url ?? defaultFunctionUrl(name);
     return {
         kind: gen1,
@@ -48867,7 +48867,7 @@ async function gen2FromFunction(ctx, fn, name) {
     const [svc, lookalikePolicy] = await Promise.all([
         readService(ctx, service),
         // Read only to explain a grant that landed on the function by mistake.
-        ctx.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
+        ctx.g.functions.iamV2.getIamPolicy(name).catch(() => undefined)
     ]);
     const url = fn.url ?? defaultFunctionUrl(name);
     return {
@@ -55589,12 +55589,12 @@ function iamResource(http, version, getStyle) {
 
 class RestFunctionsClient {
     http;
-    gen1Iam;
-    gen2Iam;
+    iamV1;
+    iamV2;
     constructor(http) {
         this.http = http;
-        this.gen1Iam = iamResource(http, 'v1', 'query');
-        this.gen2Iam = iamResource(http, 'v2', 'query');
+        this.iamV1 = iamResource(http, 'v1', 'query');
+        this.iamV2 = iamResource(http, 'v2', 'query');
     }
     listFunctions(parent) {
         return withContext(`Failed to list functions in ${parent}`, () => listAll(this.http, `v2/${parent}/functions`, 'functions'));
@@ -55717,8 +55717,8 @@ class RestSchedulerClient {
 
 function iamOf(g, api) {
     const surfaces = {
-        'cloudfunctions.v1': g.functions.gen1Iam,
-        'cloudfunctions.v2': g.functions.gen2Iam,
+        'cloudfunctions.v1': g.functions.iamV1,
+        'cloudfunctions.v2': g.functions.iamV2,
         'run.v2': g.run.iam,
         'cloudresourcemanager.v1': g.projects.iam
     };

@@ -27,8 +27,8 @@ export type IamApi = 'cloudfunctions.v1' | 'cloudfunctions.v2' | 'run.v2' | 'clo
 
 export function iamOf(g: GoogleClients, api: IamApi): IamResource {
   const surfaces: Record<IamApi, IamResource> = {
-    'cloudfunctions.v1': g.functions.gen1Iam,
-    'cloudfunctions.v2': g.functions.gen2Iam,
+    'cloudfunctions.v1': g.functions.iamV1,
+    'cloudfunctions.v2': g.functions.iamV2,
     'run.v2': g.run.iam,
     'cloudresourcemanager.v1': g.projects.iam
   }

@@ -5,21 +5,21 @@ import type { CloudFunction } from './types'
 /** Cloud Functions: the v2 API reads gen 1 and gen 2 alike; a gen 1 function's IAM lives on v1. */
 export interface FunctionsClient {
   /** The v1 policy: where `roles/cloudfunctions.invoker` of a gen 1 function is granted. */
-  readonly gen1Iam: IamResource
+  readonly iamV1: IamResource
   /** The v2 function's own policy (for a gen 2 function it does not govern invocation). */
-  readonly gen2Iam: IamResource
+  readonly iamV2: IamResource
   /** Gen 1 and gen 2 functions of `projects/P/locations/L`, following pages. */
   listFunctions(parent: string): Promise<CloudFunction[]>
   getFunction(name: string): Promise<CloudFunction>
 }
 
 export class RestFunctionsClient implements FunctionsClient {
-  readonly gen1Iam: IamResource
-  readonly gen2Iam: IamResource
+  readonly iamV1: IamResource
+  readonly iamV2: IamResource
 
   constructor(private readonly http: GoogleHttp) {
-    this.gen1Iam = iamResource(http, 'v1', 'query')
-    this.gen2Iam = iamResource(http, 'v2', 'query')
+    this.iamV1 = iamResource(http, 'v1', 'query')
+    this.iamV2 = iamResource(http, 'v2', 'query')
   }
 
   listFunctions(parent: string): Promise<CloudFunction[]> {

@@ -37,7 +37,7 @@ export const gen1: TargetKind = {
 /** A function read from the Functions API that turned out to be gen 1. */
 export async function gen1FromFunction(ctx: ReadContext, fn: CloudFunction, name: string): Promise<Target> {
   ctx.writable({ resource: name, iam: gen1.iam, permissions: [gen1.setIamPolicy.permission] })
-  const policy = await ctx.g.functions.gen1Iam.getIamPolicy(name)
+  const policy = await ctx.g.functions.iamV1.getIamPolicy(name)
   const url = fn.url ?? defaultFunctionUrl(name)
   return {
     kind: gen1,

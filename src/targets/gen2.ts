@@ -42,7 +42,7 @@ export async function gen2FromFunction(ctx: ReadContext, fn: CloudFunction, name
   const [svc, lookalikePolicy] = await Promise.all([
     readService(ctx, service),
     // Read only to explain a grant that landed on the function by mistake.
-    ctx.g.functions.gen2Iam.getIamPolicy(name).catch(() => undefined)
+    ctx.g.functions.iamV2.getIamPolicy(name).catch(() => undefined)
   ])
   const url = fn.url ?? defaultFunctionUrl(name)
   return {
