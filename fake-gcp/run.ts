@@ -1,7 +1,11 @@
-/** Cloud Run: the v2 API, the v1 IAM methods gcloud uses, and the Knative-style v1 surface of `gcloud run services describe`. */
-import { ApiError, notFound } from './errors'
+/**
+ * Cloud Run: the v2 API, the v1 IAM methods gcloud uses, and the Knative-style v1 surface of
+ * `gcloud run services describe`; jobs and their executions are in run-jobs.ts.
+ */
+import { notFound } from './errors'
 import { iamMethods } from './iam-methods'
 import type { ApiModule } from './module'
+import { addRunJob, regionOf, runJobRoutes } from './run-jobs'
 import { listPage, route, type Ctx, type Route } from './router'
 import { defaultRunUrls, type ServiceSpec } from './scenario'
 import { parseName, type FakeState, type ServiceRec } from './state'
@@ -133,13 +137,6 @@ const notFoundMsg = (version: string, project: string, region: string, id: strin
     ? `Resource '${id}' of kind 'SERVICE' in region '${region}' in project '${project}' does not exist.`
     : `Resource 'services/${id}' was not found`
 
-/** gcloud reaches the Knative surface on REGION-<host>; the region is only in the host name. */
-function regionOf(c: Ctx): string {
-  const m = /^([a-z]+-[a-z]+\d+)-/.exec(c.host)
-  if (!m) throw new ApiError(400, 'This API is served on regional endpoints only (REGION-run.googleapis.com).', 'INVALID_ARGUMENT')
-  return m[1]
-}
-
 function runRoutes(): Route[] {
   const getService = (c: Ctx, version: string, project: string, region: string, id: string, shown: string): ServiceRec => {
     c.state.require(c.identity, `projects/${project}/locations/${region}/services/${id}`, 'run.services.get', shown)
@@ -197,12 +194,17 @@ export const run: ApiModule = {
   // after Functions: the services backing gen 2 functions are already there
   load: state => {
     for (const svc of state.scenario.services ?? []) if (!state.services.has(svc.name)) addService(state, svc)
+    for (const job of state.scenario.cloudRunJobs ?? []) addRunJob(state, job)
   },
-  routes: () => runRoutes(),
+  routes: env => [...runRoutes(), ...runJobRoutes(env.state)],
   roles: {
     'roles/run.admin': { grants: ['run.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'] },
     'roles/run.developer': { grants: ['run.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'], except: /\.setIamPolicy$/ },
     'roles/run.viewer': { grants: [/^run\..*\.(get|list|getIamPolicy)$/, 'resourcemanager.projects.get'] },
-    'roles/run.invoker': { grants: ['run.routes.invoke', 'run.jobs.run'] }
+    // Google's role pages: the invoker runs jobs too; the executors run (and cancel) jobs only
+    'roles/run.invoker': { grants: ['run.routes.invoke', 'run.jobs.run'] },
+    'roles/run.servicesInvoker': { grants: ['run.routes.invoke'] },
+    'roles/run.jobsExecutor': { grants: ['run.jobs.run', 'run.executions.cancel'] },
+    'roles/run.jobsExecutorWithOverrides': { grants: ['run.jobs.run', 'run.jobs.runWithOverrides', 'run.executions.cancel'] }
   }
 }

@@ -87,6 +87,48 @@ export interface ServiceSpec {
   response?: TargetResponse
 }
 
+/**
+ * How one execution of a Cloud Run job unfolds, measured from its creation: pending (provisioning)
+ * for `pendingMs`, running for `runMs`, then `outcome`. `error` is the failed Completed
+ * condition's message.
+ */
+export interface RunJobTimeline {
+  pendingMs?: number
+  runMs?: number
+  outcome?: 'SUCCEEDED' | 'FAILED'
+  error?: string
+}
+export interface CloudRunJobSpec {
+  /** projects/P/locations/L/jobs/J */
+  name: string
+  iamPolicy?: Policy
+  /** tasks per execution (Job.template.taskCount), default 1 */
+  taskCount?: number
+  /** the job's runtime service account; default the project's Compute Engine default account */
+  serviceAccount?: string
+  image?: string
+  /** one timeline for every execution, or one per execution in creation order (the last repeats) */
+  timeline?: RunJobTimeline | RunJobTimeline[]
+}
+
+/** How one workflow execution unfolds: ACTIVE for `runMs`, then `outcome` with `result` or `error`. */
+export interface WorkflowTimeline {
+  runMs?: number
+  outcome?: 'SUCCEEDED' | 'FAILED'
+  /** the execution's `result` on success (a JSON text), default `"ok"` */
+  result?: string
+  /** the execution's `error` on failure */
+  error?: { payload?: string; context?: string }
+}
+export interface WorkflowSpec {
+  /** projects/P/locations/L/workflows/W */
+  name: string
+  serviceAccount?: string
+  sourceContents?: string
+  description?: string
+  timeline?: WorkflowTimeline | WorkflowTimeline[]
+}
+
 export interface Fault {
   method?: string
   /** regex source matched against the request path */
@@ -121,6 +163,9 @@ export interface Scenario {
   projects: { projectId: string; projectNumber: string; iamPolicy?: Policy }[]
   functions?: FunctionSpec[]
   services?: ServiceSpec[]
+  /** Cloud Run jobs (Scheduler jobs are `jobs`) */
+  cloudRunJobs?: CloudRunJobSpec[]
+  workflows?: WorkflowSpec[]
   jobs?: Job[]
   serviceAccounts?: { email: string; iamPolicy?: Policy }[]
   caller: string
@@ -169,6 +214,25 @@ export const runService = (project: string, region: string, id: string, opts: Pa
   ...opts
 })
 
+export const cloudRunJob = (project: string, region: string, id: string, opts: Partial<Omit<CloudRunJobSpec, 'name'>> = {}): CloudRunJobSpec => ({
+  name: `projects/${project}/locations/${region}/jobs/${id}`,
+  ...opts
+})
+export const workflow = (project: string, region: string, id: string, opts: Partial<Omit<WorkflowSpec, 'name'>> = {}): WorkflowSpec => ({
+  name: `projects/${project}/locations/${region}/workflows/${id}`,
+  ...opts
+})
+
+/** The URI Scheduler calls to run a Cloud Run job (Admin API v2); `project` may be the id or the number. */
+export const runJobUri = (project: string, region: string, id: string): string =>
+  `https://run.googleapis.com/v2/projects/${project}/locations/${region}/jobs/${id}:run`
+/** The older form the console's "Add trigger" wrote: the regional v1 (Knative) endpoint. */
+export const legacyRunJobUri = (project: string, region: string, id: string): string =>
+  `https://${region}-run.googleapis.com/apis/run.googleapis.com/v1/namespaces/${project}/jobs/${id}:run`
+/** The URI Scheduler calls to start a workflow execution. */
+export const workflowExecutionsUri = (project: string, region: string, id: string): string =>
+  `https://workflowexecutions.googleapis.com/v1/projects/${project}/locations/${region}/workflows/${id}/executions`
+
 export interface HttpJobOpts {
   httpMethod?: string
   body?: string
@@ -200,6 +264,10 @@ export const httpJob = (project: string, location: string, id: string, uri: stri
     ...o.extra
   }
 }
+
+/** A Scheduler job calling a Google API (a Cloud Run job, a workflow) with an OAuth token for `serviceAccountEmail`. */
+export const oauthJob = (project: string, location: string, id: string, uri: string, serviceAccountEmail: string, o: HttpJobOpts = {}): Job =>
+  httpJob(project, location, id, uri, { oauth: { serviceAccountEmail }, ...o })
 
 /** The default URLs Google assigns, derived the same way everywhere (builders, state, tests). */
 const REGION_CODES: Record<string, string> = {

@@ -2,7 +2,7 @@
 import { permissionDenied } from './errors'
 import { PolicyEngine, type Identity } from './policy'
 import type { RoleTable } from './roles'
-import type { FunctionSpec, Job, Scenario, ServiceSpec, Settings } from './scenario'
+import type { CloudRunJobSpec, FunctionSpec, Job, RunJobTimeline, Scenario, ServiceSpec, Settings, WorkflowSpec, WorkflowTimeline } from './scenario'
 import { newSigner, TokenRegistry, type Signer } from './tokens'
 
 export interface ProjectRec {
@@ -29,6 +29,50 @@ export interface ServiceRec {
   urls: string[]
   /** set when this service backs a gen 2 function */
   functionName?: string
+}
+export interface RunJobRec {
+  name: string
+  project: string
+  region: string
+  id: string
+  spec: CloudRunJobSpec
+  createdAt: number
+  /** execution names, oldest first */
+  executions: string[]
+}
+/** One execution of a Cloud Run job; its status is computed from the clock and its timeline. */
+export interface RunExecutionRec {
+  /** projects/PROJECT_ID/locations/L/jobs/J/executions/E */
+  name: string
+  job: string
+  id: string
+  createdAt: number
+  timeline: Required<Omit<RunJobTimeline, 'error'>> & { error?: string }
+  taskCount: number
+  /** the task timeout, seconds */
+  timeoutSeconds: number
+  overrides?: Record<string, unknown>
+  creator: string
+}
+export interface WorkflowRec {
+  name: string
+  project: string
+  region: string
+  id: string
+  spec: WorkflowSpec
+  revisionId: string
+  createdAt: number
+  executions: string[]
+}
+export interface WorkflowExecutionRec {
+  /** projects/PROJECT_NUMBER/locations/L/workflows/W/executions/UUID, as Workflows names them */
+  name: string
+  workflow: string
+  createdAt: number
+  timeline: Required<Omit<WorkflowTimeline, 'error'>> & { error?: WorkflowTimeline['error'] }
+  argument?: string
+  callLogLevel?: string
+  labels?: Record<string, string>
 }
 export interface SaRec {
   email: string
@@ -68,6 +112,10 @@ export class FakeState {
   readonly functions = new Map<string, FunctionRec>()
   readonly services = new Map<string, ServiceRec>()
   readonly jobs = new Map<string, Job>()
+  readonly runJobs = new Map<string, RunJobRec>()
+  readonly runExecutions = new Map<string, RunExecutionRec>()
+  readonly workflows = new Map<string, WorkflowRec>()
+  readonly workflowExecutions = new Map<string, WorkflowExecutionRec>()
   readonly serviceAccounts = new Map<string, SaRec>()
   readonly policies: PolicyEngine
   readonly tokens = new TokenRegistry()
@@ -163,6 +211,14 @@ export class FakeState {
   /** Throw Google's 403 unless `who` holds `permission` on `resource` (or an ancestor). */
   require(who: Identity, resource: string, permission: string, shownAs = resource): void {
     if (!this.can(who, resource, permission)) throw permissionDenied(permission, shownAs)
+  }
+
+  /**
+   * Like require, for a call that invokes something (runs a job, starts a workflow): a binding
+   * younger than the scenario's IAM propagation delay does not count yet.
+   */
+  requireInvoke(who: Identity, resource: string, permission: string, shownAs = resource): void {
+    if (!this.policies.allows(who, this.ancestry(resource), permission, this.settings.iamPropagationDelayMs)) throw permissionDenied(permission, shownAs)
   }
 
   /** The function serving `https://REGION-PROJECT.cloudfunctions.net/NAME[/…]`, if any. */

@@ -153,8 +153,8 @@ describe('scopes an API lists besides cloud-platform', () => {
   })
 
   test('a Google API the stand-in does not serve answers 404, as any unknown URL', async () => {
-    const wf = `https://workflowexecutions.googleapis.com/v1/projects/${P}/locations/${R}/workflows/w/executions`
-    expect((await attempt(scenario(wf, oauth(), ['roles/owner']))).http).toBe(404)
+    const publish = `https://pubsub.googleapis.com/v1/projects/${P}/topics/t:publish`
+    expect((await attempt(scenario(publish, oauth(), ['roles/owner']))).http).toBe(404)
   })
 
   test('a token from generateAccessToken keeps its scopes: a direct call is judged the same way, with Google’s error', async () => {

@@ -1,7 +1,18 @@
 /** Where each Google API lives: gcloud's override variables first, then the universe's host. */
 
 /** Every Google API the action calls, by gcloud's endpoint-override id (`CLOUDSDK_API_ENDPOINT_OVERRIDES_<id>`). */
-export const APIS = ['CLOUDSCHEDULER', 'CLOUDFUNCTIONS', 'RUN', 'CLOUDRESOURCEMANAGER', 'IAM', 'IAMCREDENTIALS', 'LOGGING', 'STS'] as const
+export const APIS = [
+  'CLOUDSCHEDULER',
+  'CLOUDFUNCTIONS',
+  'RUN',
+  'CLOUDRESOURCEMANAGER',
+  'IAM',
+  'IAMCREDENTIALS',
+  'LOGGING',
+  'STS',
+  'WORKFLOWS',
+  'WORKFLOWEXECUTIONS'
+] as const
 export type Api = (typeof APIS)[number]
 
 /** The API's root URL (ending in `/`); clients append the version path, as gcloud does. */
