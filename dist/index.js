@@ -48486,6 +48486,8 @@ const REGION = /^[a-z]+-[a-z]+\d+$/;
 const JOB_ID = /^[A-Za-z0-9_-]{1,500}$/;
 const FUNCTION_ID = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 const SERVICE_ID = /^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/;
+const RUN_JOB_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const WORKFLOW_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const EMAIL = /^[^@\s,]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const WIF_PROVIDER = /^projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([a-z0-9-]{4,32})\/providers\/([a-z0-9-]{4,32})$/;
 const isProjectId = (s) => PROJECT_ID.test(s);
@@ -48535,9 +48537,27 @@ function parseServiceRef(value) {
     }
     return parseFull(value, 'services', SERVICE_ID, 'service');
 }
+function parseRunJobRef(value) {
+    if (!value.includes('/')) {
+        if (!RUN_JOB_ID.test(value))
+            throw new NameError(`cloud_run_job "${value}": a Cloud Run job id is lowercase letters, digits and -`);
+        return { id: value };
+    }
+    return parseFull(value, 'jobs', RUN_JOB_ID, 'cloud_run_job');
+}
+function parseWorkflowRef(value) {
+    if (!value.includes('/')) {
+        if (!WORKFLOW_ID.test(value))
+            throw new NameError(`workflow "${value}": a workflow id starts with a letter and has only letters, digits, - and _`);
+        return { id: value };
+    }
+    return parseFull(value, 'workflows', WORKFLOW_ID, 'workflow');
+}
 const jobName = (j) => `projects/${j.project}/locations/${j.location}/jobs/${j.id}`;
 const functionName = (r) => `projects/${r.project}/locations/${r.region}/functions/${r.id}`;
 const serviceName = (r) => `projects/${r.project}/locations/${r.region}/services/${r.id}`;
+const runJobName = (r) => `projects/${r.project}/locations/${r.region}/jobs/${r.id}`;
+const workflowName = (r) => `projects/${r.project}/locations/${r.region}/workflows/${r.id}`;
 const locationName = (project, location) => `projects/${project}/locations/${location}`;
 /** Splits any full name `projects/P/locations/L/<collection>/ID` into its parts. */
 function splitName(name) {
@@ -48578,11 +48598,11 @@ function parseFunctionUrl(uri) {
 }
 /** The function URL a URI calls (path beyond the name dropped), or undefined. */
 const functionUrlOf = (uri) => parseFunctionUrl(uri)?.url;
-/** A URI served by a Google API (`*.googleapis.com`): those take OAuth access tokens. */
-function googleApiHost(uri) {
+/** A URI served by a Google API (`*.googleapis.com`, or the universe's domain): those take OAuth access tokens. */
+function googleApiHost(uri, universe = 'googleapis.com') {
     try {
         const host = new URL(uri).hostname.toLowerCase();
-        return host === 'googleapis.com' || host.endsWith('.googleapis.com') ? host : undefined;
+        return host === universe || host.endsWith(`.${universe}`) ? host : undefined;
     }
     catch {
         return undefined;
@@ -48644,12 +48664,380 @@ const schedulerRemedies = {
         'oidc-service-account-email': account,
         'oidc-token-audience': audience
     }),
-    setOauth: (j, account) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, 'oauth-service-account-email': account }),
+    setOauth: (j, account, scope) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], {
+        location: j.location,
+        'oauth-service-account-email': account,
+        'oauth-token-scope': scope
+    }),
+    setMethod: (j, method) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, 'http-method': method }),
     setUri: (j, uri) => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, uri }),
     resume: (j) => gcloud(j.project, ['scheduler', 'jobs', 'resume', j.id], { location: j.location }),
     describe: (j) => gcloud(j.project, ['scheduler', 'jobs', 'describe', j.id], { location: j.location }),
     list: (project, location) => gcloud(project, ['scheduler', 'jobs', 'list'], { location }),
     grantOnProject: (project, member, role) => gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role })
+};
+
+;// CONCATENATED MODULE: ./src/limit.ts
+/** A counting semaphore: bounds how many calls are in flight, so a large audit never bursts. */
+class Semaphore {
+    max;
+    active = 0;
+    waiting = [];
+    constructor(max) {
+        this.max = max;
+    }
+    async run(fn) {
+        // A finishing call hands its slot straight to the next waiter, so no newcomer can slip in between.
+        if (this.active >= this.max)
+            await new Promise(r => this.waiting.push(r));
+        else
+            this.active++;
+        try {
+            return await fn();
+        }
+        finally {
+            const next = this.waiting.shift();
+            if (next)
+                next();
+            else
+                this.active--;
+        }
+    }
+}
+/**
+ * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
+ * run) under a per-minute API quota instead of tripping it and retrying.
+ */
+class RateLimit {
+    max;
+    windowMs;
+    starts = [];
+    constructor(max, windowMs) {
+        this.max = max;
+        this.windowMs = windowMs;
+    }
+    /**
+     * Waits for a start. Rejects at once with QuotaWaitError when no start opens before
+     * `deadline`: a caller bound by a timeout learns it now instead of acting after its time is up.
+     */
+    async take(deadline = Infinity) {
+        for (;;) {
+            const now = Date.now();
+            while (this.starts.length && this.starts[0] <= now - this.windowMs)
+                this.starts.shift();
+            if (this.starts.length < this.max) {
+                this.starts.push(now);
+                return;
+            }
+            const opens = this.starts[0] + this.windowMs;
+            if (opens > deadline)
+                throw new QuotaWaitError(this.max, this.windowMs);
+            await new Promise(r => setTimeout(r, opens - now));
+        }
+    }
+}
+class QuotaWaitError extends Error {
+    max;
+    windowMs;
+    constructor(max, windowMs) {
+        super(`no slot under the limit of ${max} per ${windowMs / 1000} s opens before the deadline`);
+        this.max = max;
+        this.windowMs = windowMs;
+        this.name = 'QuotaWaitError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/http.ts
+
+/**
+ * The one HTTP policy every Google client uses: bearer token, JSON, a timeout on every call,
+ * and bounded exponential backoff with jitter on 429/5xx and dropped connections.
+ */
+/** A Google API error that keeps the HTTP status and Google's `error.status` (ABORTED, …). */
+class ApiError extends Error {
+    httpStatus;
+    status;
+    url;
+    constructor(message, httpStatus, status, url) {
+        super(message);
+        this.httpStatus = httpStatus;
+        this.status = status;
+        this.url = url;
+    }
+    /** A copy whose message says what was being done: `Failed to X: (403) PERMISSION_DENIED …`. */
+    withContext(what) {
+        return new ApiError(`${what}: ${this.message}`, this.httpStatus, this.status, this.url);
+    }
+}
+/** Runs a call, prefixing any ApiError with what was being done (`Failed to read job …: (403) …`). */
+async function withContext(what, call) {
+    try {
+        return await call();
+    }
+    catch (e) {
+        throw e instanceof ApiError ? e.withContext(what) : e;
+    }
+}
+/** Calls in flight at once, across every API: a project-wide audit never bursts past it. */
+const MAX_IN_FLIGHT = 16;
+const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30000 };
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+/** Full jitter: a random delay in [0, min(max, base·2^n)], so parallel callers spread out. */
+function backoffDelay(attempt, p, random = Math.random) {
+    return Math.round(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt));
+}
+const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+/** Sends requests to one API root with the shared policy; each client wraps one of these. */
+class GoogleHttp {
+    root;
+    token;
+    debug;
+    retry;
+    inFlight;
+    constructor(root, token, debug = () => { }, retry = DEFAULT_RETRY, inFlight = new Semaphore(MAX_IN_FLIGHT)) {
+        this.root = root;
+        this.token = token;
+        this.debug = debug;
+        this.retry = retry;
+        this.inFlight = inFlight;
+    }
+    async request(path, opts = {}) {
+        const url = new URL(path, this.root);
+        url.searchParams.set('alt', 'json');
+        for (const [k, v] of Object.entries(opts.query ?? {}))
+            if (v !== undefined)
+                url.searchParams.set(k, String(v));
+        const method = opts.method ?? (opts.body !== undefined || opts.form ? 'POST' : 'GET');
+        const headers = { 'user-agent': 'scheduler-oidc-doctor/1' };
+        let body;
+        if (opts.form) {
+            headers['content-type'] = 'application/x-www-form-urlencoded';
+            body = new URLSearchParams(opts.form).toString();
+        }
+        else if (opts.body !== undefined) {
+            headers['content-type'] = 'application/json';
+            body = JSON.stringify(opts.body);
+        }
+        for (let attempt = 0;; attempt++) {
+            if (!opts.anonymous)
+                headers.authorization = `Bearer ${await this.token()}`;
+            let res;
+            try {
+                res = await this.inFlight.run(() => fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.retry.timeoutMs) }));
+            }
+            catch (e) {
+                const reason = describeNetworkError(e);
+                if (attempt + 1 < this.retry.attempts) {
+                    const delay = backoffDelay(attempt, this.retry);
+                    this.debug(() => `${method} ${url.pathname}: ${reason}; retry ${attempt + 1} in ${delay} ms`);
+                    await sleep(delay);
+                    continue;
+                }
+                throw new ApiError(`${method} ${url.pathname} failed after ${attempt + 1} attempts: ${reason}`, 0, 'UNAVAILABLE', url.href);
+            }
+            const text = await res.text();
+            if (res.ok) {
+                this.debug(() => `${method} ${url.pathname} → ${res.status}`);
+                return (text ? JSON.parse(text) : {});
+            }
+            if (RETRYABLE.has(res.status) && attempt + 1 < this.retry.attempts) {
+                const after = Number(res.headers.get('retry-after'));
+                const delay = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, this.retry.maxDelayMs) : backoffDelay(attempt, this.retry);
+                this.debug(() => `${method} ${url.pathname} → ${res.status}; retry ${attempt + 1} in ${delay} ms`);
+                await sleep(delay);
+                continue;
+            }
+            throw toApiError(res.status, text, url.href);
+        }
+    }
+}
+/** Follows `nextPageToken` through a list method, collecting the items under `key`. */
+async function listAll(http, path, key) {
+    const items = [];
+    let pageToken;
+    do {
+        const page = await http.request(path, { query: { pageSize: 500, pageToken } });
+        items.push(...(page[key] ?? []));
+        pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
+    return items;
+}
+function describeNetworkError(e) {
+    if (e instanceof Error) {
+        if (e.name === 'TimeoutError')
+            return 'timed out';
+        const cause = e.cause;
+        return cause?.code ?? cause?.message ?? e.message;
+    }
+    return String(e);
+}
+/** Google's error envelope `{"error":{"code","message","status"}}`, or the raw text. */
+function toApiError(httpStatus, text, url) {
+    let status = '';
+    let message = text.slice(0, 300);
+    try {
+        const e = JSON.parse(text).error;
+        if (typeof e === 'object' && e) {
+            status = e.status ?? '';
+            message = e.message ?? message;
+        }
+        else if (typeof e === 'string') {
+            status = e;
+            message = JSON.parse(text).error_description ?? e;
+        }
+    }
+    catch {
+        // not JSON: keep the text
+    }
+    return new ApiError(`(${httpStatus}) ${status ? status + ' ' : ''}${message}`.trim(), httpStatus, status, url);
+}
+
+;// CONCATENATED MODULE: ./src/targets/executions.ts
+/** Following an execution that a Scheduler attempt created, whatever API runs it. */
+
+/** Runner and Google clocks agree to well under this. */
+const CLOCK_SLACK_MS = 2000;
+/**
+ * Waits for the execution an attempt created and then for its end. Executions and workflow runs
+ * differ only in how their times and end are read, so one loop serves both kinds.
+ */
+async function follow(o) {
+    let found;
+    while (!found) {
+        found = (await o.list()).find(e => Date.parse(o.createdAt(e) ?? '') >= o.sinceMs - CLOCK_SLACK_MS);
+        if (found)
+            break;
+        if (Date.now() + o.pollMs > o.deadline)
+            return { name: '', state: 'NOT_FOUND', succeeded: false, running: false, error: 'no execution created by the attempt was found before the timeout' };
+        await sleep(o.pollMs);
+    }
+    for (let e = found;;) {
+        const end = o.end(e);
+        if (end)
+            return { name: e.name, running: false, ...end };
+        if (Date.now() + o.pollMs > o.deadline)
+            return { name: e.name, state: 'RUNNING', succeeded: false, running: true };
+        await sleep(o.pollMs);
+        e = await o.get(e.name);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/targets/cloud-run-job.ts
+
+
+
+const RUN = ['roles/run.invoker', 'roles/run.jobsExecutor', 'roles/run.jobsExecutorWithOverrides', 'roles/run.developer', 'roles/run.admin'];
+const WITH_OVERRIDES = ['roles/run.jobsExecutorWithOverrides', 'roles/run.developer', 'roles/run.admin'];
+const BASIC = ['roles/editor', 'roles/owner'];
+/** Both URL forms Scheduler may call: Admin v2, and the legacy regional v1 (the console's "Add trigger" made these). */
+const V2 = /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/jobs\/([^/:]+):run$/;
+const V1 = /^\/apis\/run\.googleapis\.com\/v1\/namespaces\/([^/]+)\/jobs\/([^/:]+):run$/;
+function parseJobUri(uri, universe) {
+    let u;
+    try {
+        u = new URL(uri);
+    }
+    catch {
+        return undefined;
+    }
+    const host = u.hostname.toLowerCase();
+    const path = decodeURIComponent(u.pathname);
+    const v2 = host === `run.${universe}` ? V2.exec(path) : null;
+    if (v2)
+        return { project: v2[1], location: v2[2], id: v2[3] };
+    const region = host.endsWith(`-run.${universe}`) ? host.slice(0, -`-run.${universe}`.length) : undefined;
+    const v1 = region ? V1.exec(path) : null;
+    return v1 ? { project: v1[1], location: region, id: v1[2] } : undefined;
+}
+/** Whether the job's body asks to override the container, task count or timeout. */
+function hasOverrides(job) {
+    const body = job.httpTarget?.body;
+    if (!body)
+        return false;
+    try {
+        const parsed = JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
+        return typeof parsed === 'object' && parsed !== null && 'overrides' in parsed;
+    }
+    catch {
+        return false;
+    }
+}
+const cloudRunJob = {
+    id: 'cloud_run_job',
+    noun: 'Cloud Run job',
+    bindingNoun: 'Cloud Run job',
+    auth: { type: 'oauth' },
+    iam: 'run.v2',
+    setIamPolicy: { permission: 'run.jobs.setIamPolicy', role: 'roles/run.admin' },
+    access(_t, job) {
+        if (hasOverrides(job))
+            return {
+                role: 'roles/run.jobsExecutorWithOverrides',
+                permission: 'run.jobs.runWithOverrides',
+                roles: [...WITH_OVERRIDES, ...BASIC],
+                why: "the job's body has overrides"
+            };
+        return { role: 'roles/run.invoker', permission: 'run.jobs.run', roles: [...RUN, ...BASIC] };
+    },
+    calls(t, uri) {
+        const u = parseJobUri(uri, t.urls[0] ? new URL(t.urls[0]).hostname.replace(/^run\./, '') : 'googleapis.com');
+        const { project, location, id } = splitName(t.name);
+        // The URI may name the project by number; the location and job id decide then.
+        return !!u && u.location === location && u.id === id && (u.project === project || /^\d+$/.test(u.project));
+    },
+    nearMisses: () => [],
+    grantCommand(t, member, role) {
+        const { project, location, id } = splitName(t.bindingResource);
+        return gcloud(project, ['run', 'jobs', 'add-iam-policy-binding', id], { region: location, member, role });
+    },
+    followExecution: (g, t, sinceMs, deadline, pollMs) => follow({
+        list: () => g.run.listExecutions(t.name),
+        get: name => g.run.getExecution(name),
+        createdAt: e => e.createTime,
+        end: runEnd,
+        sinceMs,
+        deadline,
+        pollMs
+    })
+};
+/** How a Cloud Run execution ended, from its `Completed` condition; undefined while it runs. */
+function runEnd(e) {
+    const done = e.conditions?.find(c => c.type === 'Completed');
+    const duration = e.startTime && e.completionTime ? Date.parse(e.completionTime) - Date.parse(e.startTime) : undefined;
+    if (done?.state === 'CONDITION_SUCCEEDED')
+        return { state: 'EXECUTION_SUCCEEDED', succeeded: true, durationMs: duration };
+    if (done?.state === 'CONDITION_FAILED' || (e.completionTime && (e.failedCount ?? 0) > 0))
+        return { state: 'EXECUTION_FAILED', succeeded: false, durationMs: duration, error: done?.message ?? `${e.failedCount ?? 0} task(s) failed` };
+    if (e.completionTime && (e.cancelledCount ?? 0) > 0)
+        return { state: 'EXECUTION_CANCELLED', succeeded: false, durationMs: duration, error: done?.message };
+    return undefined;
+}
+async function readRunJob(ctx, name) {
+    return ctx.memo(name, async () => {
+        ctx.writable({ resource: name, iam: cloudRunJob.iam, permissions: [cloudRunJob.setIamPolicy.permission] });
+        const [job, policy] = await Promise.all([ctx.g.run.getJob(name), ctx.g.run.iam.getIamPolicy(name)]);
+        const { project, location, id } = splitName(job.name);
+        return {
+            kind: cloudRunJob,
+            name: job.name,
+            bindingResource: job.name,
+            policy,
+            urls: [`https://run.${ctx.universe}/v2/projects/${project}/locations/${location}/jobs/${id}:run`],
+            audiences: [],
+            customAudiences: [],
+            invokerIamDisabled: false
+        };
+    });
+}
+const cloudRunJobLocator = {
+    input: 'cloud_run_job',
+    parseInput: parseRunJobRef,
+    fullName: runJobName,
+    read: readRunJob,
+    fromUri(u, universe) {
+        const j = parseJobUri(u.href, universe);
+        return j && (ctx => readRunJob(ctx, runJobName({ project: /^\d+$/.test(j.project) ? ctx.project : j.project, region: j.location, id: j.id })));
+    }
 };
 
 ;// CONCATENATED MODULE: ./src/policy.ts
@@ -48669,25 +49057,28 @@ const conditionalHolders = (policy, role) => new Set((policy?.bindings ?? []).fi
 
 
 
+const ROLE = 'roles/cloudfunctions.invoker';
 const gen1 = {
     id: 'gen1',
     noun: 'gen 1 function',
     bindingNoun: 'function',
-    token: 'oidc',
-    role: 'roles/cloudfunctions.invoker',
+    auth: {
+        type: 'oidc',
+        audienceHint: 'a gen 1 function accepts only its URL',
+        audienceRule: t => `a gen 1 function accepts only its URL ${t.urls[0]}`,
+        defaultAudience: t => t.urls[0] ?? '',
+        acceptsCustom: () => false
+    },
     iam: 'cloudfunctions.v1',
     setIamPolicy: { permission: 'cloudfunctions.functions.setIamPolicy', role: 'roles/cloudfunctions.admin' },
-    audienceHint: 'a gen 1 function accepts only its URL',
-    audienceRule: t => `a gen 1 function accepts only its URL ${t.urls[0]}`,
-    defaultAudience: t => t.urls[0] ?? '',
+    access: () => ({ role: ROLE, permission: 'cloudfunctions.functions.invoke', roles: [ROLE] }),
     calls: (t, uri) => functionUrlOf(uri) === t.urls[0],
-    acceptsCustom: () => false,
     nearMisses(t, member) {
         return holders(t.policy, 'roles/run.invoker').has(member) ? ['roles/run.invoker on the target, the wrong role for a gen 1 function'] : [];
     },
-    grantCommand(t, member) {
+    grantCommand(t, member, role) {
         const { project, location, id } = splitName(t.bindingResource);
-        return gcloud(project, ['functions', 'add-iam-policy-binding', id], { region: location, 'no-gen2': true, role: gen1.role, member });
+        return gcloud(project, ['functions', 'add-iam-policy-binding', id], { region: location, 'no-gen2': true, role, member });
     },
     openIngressCommand(t) {
         const { project, location, id } = splitName(t.bindingResource);
@@ -48724,17 +49115,19 @@ function defaultFunctionUrl(name) {
 const RUN_ROLE = 'roles/run.invoker';
 /** The Cloud Run half every Cloud Run kind shares. */
 const cloudRun = {
-    role: RUN_ROLE,
     iam: 'run.v2',
     setIamPolicy: { permission: 'run.services.setIamPolicy', role: 'roles/run.admin' },
     bindingNoun: 'service',
-    token: 'oidc',
-    audienceHint: 'Cloud Run accepts only its URL origin (no path or query) or a custom audience',
-    audienceRule: (t) => `Cloud Run accepts only ${t.audiences.join(', ')} (no path, no query)`,
-    acceptsCustom: (t, audience) => t.customAudiences.includes(audience),
-    grantCommand(t, member) {
+    access: () => ({ role: RUN_ROLE, permission: 'run.routes.invoke', roles: [RUN_ROLE] }),
+    auth: {
+        type: 'oidc',
+        audienceHint: 'Cloud Run accepts only its URL origin (no path or query) or a custom audience',
+        audienceRule: (t) => `Cloud Run accepts only ${t.audiences.join(', ')} (no path, no query)`,
+        acceptsCustom: (t, audience) => t.customAudiences.includes(audience)
+    },
+    grantCommand(t, member, role) {
         const { project, location, id } = splitName(t.bindingResource);
-        return gcloud(project, ['run', 'services', 'add-iam-policy-binding', id], { region: location, role: RUN_ROLE, member });
+        return gcloud(project, ['run', 'services', 'add-iam-policy-binding', id], { region: location, role, member });
     },
     openIngressCommand(t) {
         const { project, location, id } = splitName(t.bindingResource);
@@ -48770,10 +49163,13 @@ const service = {
     ...cloudRun,
     id: 'service',
     noun: 'Cloud Run service',
-    defaultAudience(t, uri, current) {
-        if (current && t.customAudiences.includes(current))
-            return current;
-        return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '');
+    auth: {
+        ...cloudRun.auth,
+        defaultAudience(t, uri, current) {
+            if (current && t.customAudiences.includes(current))
+                return current;
+            return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '');
+        }
     },
     calls: (t, uri) => cloudRun.servedBy(t.urls, uri),
     nearMisses: (t, member) => cloudRun.wrongRole(t, member)
@@ -48842,12 +49238,15 @@ const gen2 = {
     id: 'gen2',
     noun: 'gen 2 function',
     calls: (t, uri) => functionUrlOf(uri) === functionUrl(t) || cloudRun.servedBy(serviceUrls(t), uri),
-    defaultAudience(t, uri, current) {
-        if (current && t.customAudiences.includes(current))
-            return current;
-        if (functionUrlOf(uri) === functionUrl(t))
-            return functionUrl(t);
-        return cloudRun.originAudience(serviceUrls(t), uri) ?? originOf(serviceUrls(t)[0] ?? functionUrl(t));
+    auth: {
+        ...cloudRun.auth,
+        defaultAudience(t, uri, current) {
+            if (current && t.customAudiences.includes(current))
+                return current;
+            if (functionUrlOf(uri) === functionUrl(t))
+                return functionUrl(t);
+            return cloudRun.originAudience(serviceUrls(t), uri) ?? originOf(serviceUrls(t)[0] ?? functionUrl(t));
+        }
     },
     nearMisses(t, member) {
         const notes = holders(t.lookalikePolicy, 'roles/cloudfunctions.invoker').has(member)
@@ -48905,12 +49304,96 @@ const functionLocator = {
     startListings: ctx => void ctx.listing('functions', () => ctx.g.functions.listFunctions(ctx.parent)).catch(() => undefined)
 };
 
+;// CONCATENATED MODULE: ./src/targets/workflow.ts
+
+
+
+const ROLES = ['roles/workflows.invoker', 'roles/workflows.editor', 'roles/workflows.admin', 'roles/editor', 'roles/owner'];
+const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/workflows\/([^/]+)\/executions$/;
+function parseWorkflowUri(uri, universe) {
+    let u;
+    try {
+        u = new URL(uri);
+    }
+    catch {
+        return undefined;
+    }
+    if (u.hostname.toLowerCase() !== `workflowexecutions.${universe}`)
+        return undefined;
+    const m = PATH.exec(decodeURIComponent(u.pathname));
+    return m ? { project: m[1], location: m[2], id: m[3] } : undefined;
+}
+const workflow = {
+    id: 'workflow',
+    noun: 'workflow',
+    bindingNoun: 'project',
+    auth: { type: 'oauth' },
+    iam: 'cloudresourcemanager.v1',
+    setIamPolicy: { permission: 'resourcemanager.projects.setIamPolicy', role: 'roles/resourcemanager.projectIamAdmin' },
+    access: () => ({ role: ROLES[0], permission: 'workflows.executions.create', roles: ROLES }),
+    calls(t, uri) {
+        const host = new URL(t.urls[0]).hostname;
+        const w = parseWorkflowUri(uri, host.slice('workflowexecutions.'.length));
+        const { project, location, id } = splitName(t.name);
+        return !!w && w.location === location && w.id === id && (w.project === project || /^\d+$/.test(w.project));
+    },
+    nearMisses: () => [],
+    grantCommand(t, member, role) {
+        const project = t.bindingResource.slice('projects/'.length);
+        return gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role });
+    },
+    followExecution: (g, t, sinceMs, deadline, pollMs) => follow({
+        list: () => g.workflows.listExecutions(t.name),
+        get: name => g.workflows.getExecution(name),
+        createdAt: e => e.startTime,
+        end: e => {
+            if (e.state === 'ACTIVE' || e.state === 'QUEUED' || !e.state)
+                return undefined;
+            const durationMs = e.startTime && e.endTime ? Date.parse(e.endTime) - Date.parse(e.startTime) : undefined;
+            return { state: e.state, succeeded: e.state === 'SUCCEEDED', durationMs, error: e.error?.payload ?? e.error?.context };
+        },
+        sinceMs,
+        deadline,
+        pollMs
+    })
+};
+async function readWorkflow(ctx, name) {
+    return ctx.memo(name, async () => {
+        const [wf, policy] = await Promise.all([ctx.g.workflows.getWorkflow(name), ctx.projectPolicy()]);
+        const { location, id } = splitName(wf.name);
+        const project = `projects/${ctx.project}`;
+        ctx.writable({ resource: project, iam: workflow.iam, permissions: [workflow.setIamPolicy.permission] });
+        return {
+            kind: workflow,
+            name: wf.name,
+            bindingResource: project,
+            policy,
+            urls: [`https://workflowexecutions.${ctx.universe}/v1/projects/${ctx.project}/locations/${location}/workflows/${id}/executions`],
+            audiences: [],
+            customAudiences: [],
+            invokerIamDisabled: false
+        };
+    });
+}
+const workflowLocator = {
+    input: 'workflow',
+    parseInput: parseWorkflowRef,
+    fullName: workflowName,
+    read: readWorkflow,
+    fromUri(u, universe) {
+        const w = parseWorkflowUri(u.href, universe);
+        return w && (ctx => readWorkflow(ctx, workflowName({ project: /^\d+$/.test(w.project) ? ctx.project : w.project, region: w.location, id: w.id })));
+    }
+};
+
 ;// CONCATENATED MODULE: ./src/targets/index.ts
 
 
 
-const LOCATORS = [functionLocator, serviceLocator];
-/** The inputs that name a target (`function`, `service`), in the order the contract lists them. */
+
+
+const LOCATORS = [functionLocator, serviceLocator, cloudRunJobLocator, workflowLocator];
+/** The inputs that name a target (`function`, `service`, `cloud_run_job`, `workflow`), in the contract's order. */
 const TARGET_INPUTS = LOCATORS.map(l => l.input);
 function locatorFor(input) {
     const l = LOCATORS.find(x => x.input === input);
@@ -48919,7 +49402,7 @@ function locatorFor(input) {
     return l;
 }
 /** The read of the target a job URI calls, when a kind recognises the URI. */
-function fromUri(uri) {
+function fromUri(uri, universe) {
     let u;
     try {
         u = new URL(uri);
@@ -48928,19 +49411,23 @@ function fromUri(uri) {
         return undefined;
     }
     for (const l of LOCATORS) {
-        const read = l.fromUri(u);
+        const read = l.fromUri(u, universe);
         if (read)
             return read;
     }
     return undefined;
 }
 /** One run's reads of targets: each target and each region listing at most once. */
-function readContext(g, project, region, writable) {
+function readContext(g, s, writable) {
     const targets = new Map();
     const listings = new Map();
+    let projectPolicy;
     return {
         g,
-        parent: locationName(project, region),
+        project: s.project,
+        parent: locationName(s.project, s.region),
+        universe: s.universe,
+        projectPolicy: () => (projectPolicy ??= g.projects.iam.getIamPolicy(`projects/${s.project}`)),
         writable,
         memo(key, read) {
             let p = targets.get(key);
@@ -49126,6 +49613,7 @@ function readSettings(getInput, env = process.env) {
         audience,
         checkServiceAgent: parseBoolean('check_service_agent', getInput('check_service_agent'), true),
         testRun: parseBoolean('test_run', getInput('test_run'), true),
+        awaitExecution: parseBoolean('await_execution', getInput('await_execution'), false),
         expectedStatus: parseIntInRange('expected_status', getInput('expected_status'), 200, 100, 599),
         timeoutSeconds: parseIntInRange('timeout', getInput('timeout'), 180, 1, 3600),
         workloadIdentityProvider: provider,
@@ -54334,6 +54822,8 @@ async function postStickyComment(target, markdown, comments = githubComments(tar
 
 
 const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent';
+/** The scope that covers every Google API; an empty scope on a job means it too. */
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const plan_ok = (id, title, found, expected = found) => ({ id, title, severity: 'ok', found, expected });
 /**
  * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
@@ -54342,7 +54832,6 @@ const plan_ok = (id, title, found, expected = found) => ({ id, title, severity: 
  */
 const INTERNAL_INGRESS = ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'];
 const jobRef = (name) => splitName(name);
-/** Plans one job: every check, and the patch it needs if any. */
 function planJob(o, observed, s) {
     const checks = [];
     const plan = { job: o.name, checks };
@@ -54396,7 +54885,7 @@ function planJob(o, observed, s) {
             remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`
         });
     const uri = http.uri ?? '';
-    const apiHost = fromUri(uri) ? undefined : googleApiHost(uri);
+    const apiHost = fromUri(uri, s.universe) ? undefined : googleApiHost(uri, s.universe);
     if (apiHost) {
         // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
         if (http.oidcToken) {
@@ -54416,7 +54905,7 @@ function planJob(o, observed, s) {
         return { plan };
     }
     const t = o.target ? observed.targets[o.target] : undefined;
-    if (!t && s.jobs.kind === 'all' && !fromUri(uri) && URL.canParse(uri) && !o.targetError) {
+    if (!t && s.jobs.kind === 'all' && !fromUri(uri, s.universe) && URL.canParse(uri) && !o.targetError) {
         // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
         checks.push({
             id: 'job.uri',
@@ -54460,10 +54949,38 @@ function planJob(o, observed, s) {
         return { plan };
     }
     const jobProject = splitName(o.name).project;
+    const ingress = ingressCheck(t, jobProject);
+    if (ingress)
+        checks.push(ingress);
+    // Invoker account: the input, else the job's current token account.
+    const invoker = s.invokerServiceAccount ?? http.oidcToken?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail;
+    plan.invoker = invoker;
+    const token = t.kind.auth.type === 'oidc' ? oidcChecks(o.name, http, t, t.kind.auth, s, invoker) : oauthChecks(o.name, http, invoker);
+    checks.push(...token.checks);
+    plan.audience = token.audience;
+    let grant;
+    if (invoker) {
+        const member = `serviceAccount:${invoker}`;
+        const access = t.kind.access(t, job);
+        const check = invokerCheck(t, access, member, observed.projectPolicy, observed.project.number);
+        checks.push(check);
+        if (check.fixedBy)
+            grant = { t, role: access.role, member };
+    }
+    return { plan, token: token.change, grant };
+}
+/**
+ * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
+ * perimeter, so it turns away only a job in another project; ingress NONE turns away everything.
+ * Targets without an ingress setting (Google APIs) have no such check.
+ */
+function ingressCheck(t, jobProject) {
+    if (!t.kind.openIngressCommand)
+        return undefined;
     const targetProject = splitName(t.bindingResource).project;
     const internal = !!t.ingress && INTERNAL_INGRESS.includes(t.ingress);
     if (t.ingress === 'INGRESS_TRAFFIC_NONE' || (internal && jobProject !== targetProject)) {
-        checks.push({
+        return {
             id: 'target.ingress',
             title: 'Ingress',
             severity: 'error',
@@ -54473,13 +54990,54 @@ function planJob(o, observed, s) {
             remedy: internal
                 ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand(t)}`
                 : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`
-        });
+        };
     }
-    else
-        checks.push(plan_ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all')));
-    // Invoker account: the input, else the job's current token account.
+    return plan_ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all'));
+}
+/** The account check both token types share: the job signs (or is issued) its token as this account. */
+function accountCheck(jobName, current, invoker, remedy, fixedBy, tokenWord) {
+    const jobProject = splitName(jobName).project;
+    if (!invoker)
+        return {
+            id: 'job.service_account',
+            title: 'Invoker account',
+            severity: 'error',
+            found: 'none',
+            expected: 'a service account',
+            blocker: true,
+            remedy: `The job has no token account: set 'invoker_service_account' to the account the job should sign its ${tokenWord} token as.`
+        };
+    // Scheduler's API reference: "The service account must be within the same project as the job."
+    const invokerProject = projectOfServiceAccount(invoker);
+    const otherProject = invokerProject && invokerProject !== jobProject
+        ? ` Google documents that a job's ${tokenWord} account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
+        : '';
+    if (current !== invoker)
+        return {
+            id: 'job.service_account',
+            title: 'Invoker account',
+            severity: 'error',
+            found: current ?? 'none',
+            expected: invoker,
+            fixedBy,
+            remedy: remedy + otherProject
+        };
+    if (otherProject)
+        return {
+            id: 'job.service_account',
+            title: 'Invoker account',
+            severity: 'warning',
+            found: invoker,
+            expected: `a service account of ${jobProject}`,
+            remedy: otherProject.trim()
+        };
+    return plan_ok('job.service_account', 'Invoker account', invoker);
+}
+/** Functions and Cloud Run: an OIDC token, signed as the invoker account, with an audience the target accepts. */
+function oidcChecks(jobName, http, t, auth, s, invoker) {
+    const checks = [];
+    const uri = http.uri ?? '';
     const current = http.oidcToken;
-    const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail;
     const accepted = t.audiences;
     const effectiveAudience = current ? current.audience || uri : undefined;
     let audience;
@@ -54488,9 +55046,7 @@ function planJob(o, observed, s) {
     else if (current && effectiveAudience && accepted.includes(effectiveAudience))
         audience = current.audience ?? '';
     else
-        audience = t.kind.defaultAudience(t, uri, current?.audience);
-    plan.audience = audience || uri;
-    plan.invoker = invoker;
+        audience = auth.defaultAudience(t, uri, current?.audience);
     if (current)
         checks.push(plan_ok('job.token', 'Token type', 'OIDC token'));
     else if (http.oauthToken)
@@ -54501,7 +55057,7 @@ function planJob(o, observed, s) {
             found: 'OAuth token',
             expected: 'OIDC token',
             fixedBy: 'job.oidc',
-            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
         });
     else
         checks.push({
@@ -54511,53 +55067,15 @@ function planJob(o, observed, s) {
             found: 'no token',
             expected: 'OIDC token',
             fixedBy: 'job.oidc',
-            remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+            remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
         });
-    if (!invoker) {
-        checks.push({
-            id: 'job.service_account',
-            title: 'Invoker account',
-            severity: 'error',
-            found: 'none',
-            expected: 'a service account',
-            blocker: true,
-            remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
-        });
-    }
-    else {
-        // Scheduler's API reference: "The service account must be within the same project as the job."
-        const invokerProject = projectOfServiceAccount(invoker);
-        const otherProject = invokerProject && invokerProject !== jobProject
-            ? ` Google documents that a job's OIDC account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
-            : '';
-        if (current?.serviceAccountEmail !== invoker)
-            checks.push({
-                id: 'job.service_account',
-                title: 'Invoker account',
-                severity: 'error',
-                found: current?.serviceAccountEmail ?? 'none',
-                expected: invoker,
-                fixedBy: 'job.oidc',
-                remedy: schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) + otherProject
-            });
-        else if (otherProject)
-            checks.push({
-                id: 'job.service_account',
-                title: 'Invoker account',
-                severity: 'warning',
-                found: invoker,
-                expected: `a service account of ${jobProject}`,
-                remedy: otherProject.trim()
-            });
-        else
-            checks.push(plan_ok('job.service_account', 'Invoker account', invoker));
-    }
+    checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '', 'job.oidc', 'OIDC'));
     // Audience: what the token would carry today vs what the target accepts.
     // An empty audience means the URI: judge what the token would really carry.
     const wantedAudience = s.audience ?? (audience || uri);
-    const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind.acceptsCustom(t, s.audience));
+    const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && auth.acceptsCustom(t, s.audience));
     if (!audienceAcceptable) {
-        const why = t.kind.audienceRule(t);
+        const why = auth.audienceRule(t);
         checks.push({
             id: 'job.audience',
             title: 'OIDC audience',
@@ -54573,7 +55091,7 @@ function planJob(o, observed, s) {
     }
     else if (current) {
         const found = current.audience || `(empty: defaults to the URI ${uri})`;
-        const why = current.audience || !accepted.includes(uri) ? t.kind.audienceHint : 'set explicitly';
+        const why = current.audience || !accepted.includes(uri) ? auth.audienceHint : 'set explicitly';
         checks.push({
             id: 'job.audience',
             title: 'OIDC audience',
@@ -54581,7 +55099,7 @@ function planJob(o, observed, s) {
             found,
             expected: audience,
             fixedBy: 'job.oidc',
-            remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+            remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
         });
     }
     else {
@@ -54590,30 +55108,78 @@ function planJob(o, observed, s) {
     const oidc = invoker && audienceAcceptable && (current?.serviceAccountEmail !== invoker || (current?.audience ?? '') !== audience || !current)
         ? { serviceAccountEmail: invoker, audience }
         : undefined;
-    let grant;
-    if (invoker) {
-        const member = `serviceAccount:${invoker}`;
-        const check = invokerCheck(t, member, observed.projectPolicy, observed.project.number);
-        checks.push(check);
-        if (check.fixedBy)
-            grant = { t, member };
-    }
-    return { plan, oidc, grant };
+    return { checks, change: oidc && { kind: 'job.oidc', after: oidc }, audience: audience || uri };
+}
+/** Google APIs (Cloud Run jobs, Workflows): an OAuth access token for the invoker account, a scope that covers the API, a POST. */
+function oauthChecks(jobName, http, invoker) {
+    const checks = [];
+    const current = http.oauthToken;
+    const fix = invoker ? schedulerRemedies.setOauth(jobRef(jobName), invoker, CLOUD_PLATFORM) : '';
+    if (current)
+        checks.push(plan_ok('job.token', 'Token type', 'OAuth token'));
+    else
+        checks.push({
+            id: 'job.token',
+            title: 'Token type',
+            severity: 'error',
+            found: http.oidcToken ? 'OIDC token' : 'no token',
+            expected: 'OAuth token',
+            fixedBy: 'job.oauth',
+            remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim()
+        });
+    checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'));
+    const scope = current?.scope ?? '';
+    const scopeOk = !current || scope === '' || scope === CLOUD_PLATFORM;
+    if (!current)
+        checks.push({ id: 'job.scope', title: 'OAuth scope', severity: 'error', found: 'none (no OAuth token)', expected: CLOUD_PLATFORM, fixedBy: 'job.oauth' });
+    else if (scopeOk)
+        checks.push(plan_ok('job.scope', 'OAuth scope', scope || `(empty: ${CLOUD_PLATFORM})`, CLOUD_PLATFORM));
+    else
+        checks.push({
+            id: 'job.scope',
+            title: 'OAuth scope',
+            severity: 'error',
+            found: scope,
+            expected: CLOUD_PLATFORM,
+            fixedBy: 'job.oauth',
+            remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim()
+        });
+    const method = http.httpMethod ?? 'POST';
+    if (method === 'POST')
+        checks.push(plan_ok('job.method', 'HTTP method', method));
+    else
+        checks.push({
+            id: 'job.method',
+            title: 'HTTP method',
+            severity: 'error',
+            found: method,
+            expected: 'POST',
+            blocker: true,
+            remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`
+        });
+    const needsChange = invoker && (!current || current.serviceAccountEmail !== invoker || !scopeOk);
+    // A scope that already covers the API is kept: only what is wrong is written.
+    const after = { serviceAccountEmail: invoker ?? '', scope: current && scopeOk ? scope : CLOUD_PLATFORM };
+    return { checks, change: needsChange ? { kind: 'job.oauth', after } : undefined };
 }
 /** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
-function invokerCheck(t, member, projectPolicy, projectNumber) {
-    const role = t.kind.role;
+function invokerCheck(t, access, member, projectPolicy, projectNumber) {
+    const { role } = access;
     const title = 'Invoker role';
-    const expected = `${role} for ${member} on ${t.bindingResource}`;
+    const expected = `${role} for ${member} on ${t.bindingResource}${access.why ? ` (${access.why})` : ''}`;
     if (t.invokerIamDisabled)
         return plan_ok('iam.invoker', title, 'invoker IAM check disabled (public service)', expected);
+    // The first role that grants the permission, held unconditionally by `member`.
+    const held = (policy, who) => access.roles.find(r => holders(policy, r).has(who));
     const onResource = holders(t.policy, role);
     if (onResource.has('allUsers'))
         return plan_ok('iam.invoker', title, `${role} granted to allUsers (public)`, expected);
-    if (onResource.has(member))
-        return plan_ok('iam.invoker', title, `${role} on the ${t.kind.bindingNoun}`, expected);
-    if (holders(projectPolicy, role).has(member))
-        return plan_ok('iam.invoker', title, `${role} on the project (inherited)`, expected);
+    const here = held(t.policy, member);
+    if (here)
+        return plan_ok('iam.invoker', title, `${here} on the ${t.kind.bindingNoun}`, expected);
+    const inherited = held(projectPolicy, member);
+    if (inherited)
+        return plan_ok('iam.invoker', title, `${inherited} on the project (inherited)`, expected);
     // Explain the near misses the classic manual fix produces.
     const notes = [];
     const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`;
@@ -54632,7 +55198,7 @@ function invokerCheck(t, member, projectPolicy, projectNumber) {
         found: notes.length ? notes.join('; ') : 'missing',
         expected,
         fixedBy: 'iam.invoker',
-        remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member)}`
+        remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`
     };
 }
 function serviceAgentCheck(observed) {
@@ -54650,6 +55216,28 @@ function serviceAgentCheck(observed) {
         remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`
     };
 }
+/** The change with what the job holds today as `before`. */
+function tokenChange(o, t) {
+    const http = o.job?.httpTarget;
+    if (t.kind === 'job.oidc') {
+        const b = http?.oidcToken;
+        return {
+            job: o.name,
+            resource: o.name,
+            kind: t.kind,
+            before: b ? { serviceAccountEmail: b.serviceAccountEmail ?? null, audience: b.audience ?? null } : null,
+            after: t.after
+        };
+    }
+    const b = http?.oauthToken;
+    return {
+        job: o.name,
+        resource: o.name,
+        kind: t.kind,
+        before: b ? { serviceAccountEmail: b.serviceAccountEmail ?? null, scope: b.scope ?? null } : null,
+        after: t.after
+    };
+}
 function plan_plan(observed, s) {
     const jobs = [];
     const changes = [];
@@ -54660,23 +55248,15 @@ function plan_plan(observed, s) {
         if (agentCheck && o.job?.httpTarget && r.plan.target)
             r.plan.checks.push(agentCheck);
         jobs.push(r.plan);
-        if (r.oidc) {
-            const before = o.job?.httpTarget?.oidcToken;
-            changes.push({
-                job: o.name,
-                resource: o.name,
-                kind: 'job.oidc',
-                before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
-                after: r.oidc
-            });
-        }
+        if (r.token)
+            changes.push(tokenChange(o, r.token));
         if (r.grant) {
-            const { t, member } = r.grant;
+            const { t, role, member } = r.grant;
             // A shared target gets one change per member, attributed to the first job that needs it.
-            const key = `${t.bindingResource} ${t.kind.role} ${member}`;
+            const key = `${t.bindingResource} ${role} ${member}`;
             if (!granted.has(key)) {
                 granted.add(key);
-                changes.push({ job: o.name, resource: t.bindingResource, kind: 'iam.invoker', before: null, after: { role: t.kind.role, member } });
+                changes.push({ job: o.name, resource: t.bindingResource, kind: 'iam.invoker', before: null, after: { role, member } });
             }
         }
     }
@@ -54706,11 +55286,18 @@ const wasRepaired = (o, j, c) => o.mode === 'fix' && o.applied && !!c.fixedBy &&
 function explainFailure(plan, attempt, applied) {
     if (attempt.passed)
         return undefined;
+    const x = attempt.execution;
+    if (x && !x.name)
+        return `the attempt was accepted (authentication passed), but its execution could not be followed: ${x.error ?? x.state}`;
+    if (x)
+        return x.running
+            ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
+            : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`;
     const errors = plan.checks.filter((c) => c.severity === 'error' && (c.blocker || !applied));
     const byStatus = {
         401: ['job.token', 'job.audience', 'job.service_account'],
-        403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
-        404: ['job.uri', 'target.ingress']
+        403: ['target.ingress', 'iam.invoker', 'job.token', 'job.scope', 'iam.service_agent', 'job.service_account'],
+        404: ['job.uri', 'job.method', 'target.ingress']
     };
     const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : [];
     // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
@@ -54779,221 +55366,6 @@ function buildOutcome(s, p, applied, attempts, error) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/limit.ts
-/** A counting semaphore: bounds how many calls are in flight, so a large audit never bursts. */
-class Semaphore {
-    max;
-    active = 0;
-    waiting = [];
-    constructor(max) {
-        this.max = max;
-    }
-    async run(fn) {
-        // A finishing call hands its slot straight to the next waiter, so no newcomer can slip in between.
-        if (this.active >= this.max)
-            await new Promise(r => this.waiting.push(r));
-        else
-            this.active++;
-        try {
-            return await fn();
-        }
-        finally {
-            const next = this.waiting.shift();
-            if (next)
-                next();
-            else
-                this.active--;
-        }
-    }
-}
-/**
- * At most `max` starts in any `windowMs`: keeps a burst of writes (a project-wide fix and test
- * run) under a per-minute API quota instead of tripping it and retrying.
- */
-class RateLimit {
-    max;
-    windowMs;
-    starts = [];
-    constructor(max, windowMs) {
-        this.max = max;
-        this.windowMs = windowMs;
-    }
-    /**
-     * Waits for a start. Rejects at once with QuotaWaitError when no start opens before
-     * `deadline`: a caller bound by a timeout learns it now instead of acting after its time is up.
-     */
-    async take(deadline = Infinity) {
-        for (;;) {
-            const now = Date.now();
-            while (this.starts.length && this.starts[0] <= now - this.windowMs)
-                this.starts.shift();
-            if (this.starts.length < this.max) {
-                this.starts.push(now);
-                return;
-            }
-            const opens = this.starts[0] + this.windowMs;
-            if (opens > deadline)
-                throw new QuotaWaitError(this.max, this.windowMs);
-            await new Promise(r => setTimeout(r, opens - now));
-        }
-    }
-}
-class QuotaWaitError extends Error {
-    max;
-    windowMs;
-    constructor(max, windowMs) {
-        super(`no slot under the limit of ${max} per ${windowMs / 1000} s opens before the deadline`);
-        this.max = max;
-        this.windowMs = windowMs;
-        this.name = 'QuotaWaitError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/google/http.ts
-
-/**
- * The one HTTP policy every Google client uses: bearer token, JSON, a timeout on every call,
- * and bounded exponential backoff with jitter on 429/5xx and dropped connections.
- */
-/** A Google API error that keeps the HTTP status and Google's `error.status` (ABORTED, …). */
-class ApiError extends Error {
-    httpStatus;
-    status;
-    url;
-    constructor(message, httpStatus, status, url) {
-        super(message);
-        this.httpStatus = httpStatus;
-        this.status = status;
-        this.url = url;
-    }
-    /** A copy whose message says what was being done: `Failed to X: (403) PERMISSION_DENIED …`. */
-    withContext(what) {
-        return new ApiError(`${what}: ${this.message}`, this.httpStatus, this.status, this.url);
-    }
-}
-/** Runs a call, prefixing any ApiError with what was being done (`Failed to read job …: (403) …`). */
-async function withContext(what, call) {
-    try {
-        return await call();
-    }
-    catch (e) {
-        throw e instanceof ApiError ? e.withContext(what) : e;
-    }
-}
-/** Calls in flight at once, across every API: a project-wide audit never bursts past it. */
-const MAX_IN_FLIGHT = 16;
-const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30000 };
-const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-/** Full jitter: a random delay in [0, min(max, base·2^n)], so parallel callers spread out. */
-function backoffDelay(attempt, p, random = Math.random) {
-    return Math.round(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt));
-}
-const sleep = (ms) => new Promise(r => setTimeout(r, ms));
-/** Sends requests to one API root with the shared policy; each client wraps one of these. */
-class GoogleHttp {
-    root;
-    token;
-    debug;
-    retry;
-    inFlight;
-    constructor(root, token, debug = () => { }, retry = DEFAULT_RETRY, inFlight = new Semaphore(MAX_IN_FLIGHT)) {
-        this.root = root;
-        this.token = token;
-        this.debug = debug;
-        this.retry = retry;
-        this.inFlight = inFlight;
-    }
-    async request(path, opts = {}) {
-        const url = new URL(path, this.root);
-        url.searchParams.set('alt', 'json');
-        for (const [k, v] of Object.entries(opts.query ?? {}))
-            if (v !== undefined)
-                url.searchParams.set(k, String(v));
-        const method = opts.method ?? (opts.body !== undefined || opts.form ? 'POST' : 'GET');
-        const headers = { 'user-agent': 'scheduler-oidc-doctor/1' };
-        let body;
-        if (opts.form) {
-            headers['content-type'] = 'application/x-www-form-urlencoded';
-            body = new URLSearchParams(opts.form).toString();
-        }
-        else if (opts.body !== undefined) {
-            headers['content-type'] = 'application/json';
-            body = JSON.stringify(opts.body);
-        }
-        for (let attempt = 0;; attempt++) {
-            if (!opts.anonymous)
-                headers.authorization = `Bearer ${await this.token()}`;
-            let res;
-            try {
-                res = await this.inFlight.run(() => fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.retry.timeoutMs) }));
-            }
-            catch (e) {
-                const reason = describeNetworkError(e);
-                if (attempt + 1 < this.retry.attempts) {
-                    const delay = backoffDelay(attempt, this.retry);
-                    this.debug(() => `${method} ${url.pathname}: ${reason}; retry ${attempt + 1} in ${delay} ms`);
-                    await sleep(delay);
-                    continue;
-                }
-                throw new ApiError(`${method} ${url.pathname} failed after ${attempt + 1} attempts: ${reason}`, 0, 'UNAVAILABLE', url.href);
-            }
-            const text = await res.text();
-            if (res.ok) {
-                this.debug(() => `${method} ${url.pathname} → ${res.status}`);
-                return (text ? JSON.parse(text) : {});
-            }
-            if (RETRYABLE.has(res.status) && attempt + 1 < this.retry.attempts) {
-                const after = Number(res.headers.get('retry-after'));
-                const delay = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, this.retry.maxDelayMs) : backoffDelay(attempt, this.retry);
-                this.debug(() => `${method} ${url.pathname} → ${res.status}; retry ${attempt + 1} in ${delay} ms`);
-                await sleep(delay);
-                continue;
-            }
-            throw toApiError(res.status, text, url.href);
-        }
-    }
-}
-/** Follows `nextPageToken` through a list method, collecting the items under `key`. */
-async function listAll(http, path, key) {
-    const items = [];
-    let pageToken;
-    do {
-        const page = await http.request(path, { query: { pageSize: 500, pageToken } });
-        items.push(...(page[key] ?? []));
-        pageToken = page.nextPageToken || undefined;
-    } while (pageToken);
-    return items;
-}
-function describeNetworkError(e) {
-    if (e instanceof Error) {
-        if (e.name === 'TimeoutError')
-            return 'timed out';
-        const cause = e.cause;
-        return cause?.code ?? cause?.message ?? e.message;
-    }
-    return String(e);
-}
-/** Google's error envelope `{"error":{"code","message","status"}}`, or the raw text. */
-function toApiError(httpStatus, text, url) {
-    let status = '';
-    let message = text.slice(0, 300);
-    try {
-        const e = JSON.parse(text).error;
-        if (typeof e === 'object' && e) {
-            status = e.status ?? '';
-            message = e.message ?? message;
-        }
-        else if (typeof e === 'string') {
-            status = e;
-            message = JSON.parse(text).error_description ?? e;
-        }
-    }
-    catch {
-        // not JSON: keep the text
-    }
-    return new ApiError(`(${httpStatus}) ${status ? status + ' ' : ''}${message}`.trim(), httpStatus, status, url);
-}
-
 ;// CONCATENATED MODULE: ./src/engine/testrun.ts
 
 
@@ -55029,6 +55401,7 @@ class LogWatcher {
     log;
     waiters = [];
     running = false;
+    reads = new RateLimit(LOG_READS_PER_MINUTE, 60_000);
     unavailable;
     constructor(g, project, pollMs, log) {
         this.g = g;
@@ -55067,6 +55440,7 @@ class LogWatcher {
         try {
             while (this.waiters.length) {
                 let entries = [];
+                await this.reads.take();
                 try {
                     entries = await this.g.logging.listEntries({
                         resourceNames: [`projects/${this.project}`],
@@ -55098,8 +55472,9 @@ class LogWatcher {
                     }
                     return true;
                 });
+                // The newest waiter sets the pace: its entry is the one most likely to land soon.
                 if (this.waiters.length)
-                    await sleep(cadence(this.pollMs, Math.min(...this.waiters.map(w => w.registered)), 10000));
+                    await sleep(cadence(this.pollMs, Math.max(...this.waiters.map(w => w.registered)), 10000));
             }
         }
         finally {
@@ -55107,8 +55482,21 @@ class LogWatcher {
         }
     }
 }
-/** Polls fast while an answer is likely soon, then slower, to stay well inside read quotas. */
-const cadence = (fastMs, since, fastForMs) => (Date.now() - since < fastForMs ? fastMs : Math.round(fastMs * 2.5));
+/**
+ * Polls in a short burst right after a wait starts (an attempt and its log entry most often
+ * land within seconds), then at the normal cadence, then slower: waiting adds little to
+ * Google's own delays while reads stay well inside quotas.
+ */
+const BURST_MS = 250;
+const BURST_FOR_MS = 4000;
+function cadence(normalMs, since, normalForMs) {
+    const age = Date.now() - since;
+    if (age < BURST_FOR_MS)
+        return Math.min(BURST_MS, normalMs);
+    return age < normalForMs ? normalMs : Math.round(normalMs * 2.5);
+}
+/** Logging allows 60 entries:list calls per minute per project; the bursts above stay under this. */
+const LOG_READS_PER_MINUTE = 50;
 /**
  * Detects attempts by reading the jobs, for every job of a run in one poll loop: a few jobs are
  * read one by one, many by listing their location (one call per 500 jobs), so a project-wide
@@ -55175,7 +55563,7 @@ class AttemptWatcher {
                     return false;
                 });
                 if (this.waiters.length)
-                    await sleep(Math.min(cadence(this.pollMs, Math.min(...this.waiters.map(w => w.since)), 15000), Math.max(0, Math.min(...this.waiters.map(w => w.deadline)) - Date.now())));
+                    await sleep(Math.min(cadence(this.pollMs, Math.max(...this.waiters.map(w => w.since)), 15000), Math.max(0, Math.min(...this.waiters.map(w => w.deadline)) - Date.now())));
             }
         }
         finally {
@@ -55184,7 +55572,7 @@ class AttemptWatcher {
     }
 }
 /** Runner and Google clocks agree to well under this (both NTP-synced). */
-const CLOCK_SLACK_MS = 2000;
+const testrun_CLOCK_SLACK_MS = 2000;
 /**
  * The attempt to wait past. A job on a tight schedule may have fired since it was first read (a
  * fix phase takes seconds): the attempt `jobs.run` reports is then newer, and it is not ours.
@@ -55194,7 +55582,7 @@ function laterAttempt(previous, reported, runStartedMs) {
     if (!reported)
         return previous;
     const at = Date.parse(reported);
-    if (!(at < runStartedMs - CLOCK_SLACK_MS))
+    if (!(at < runStartedMs - testrun_CLOCK_SLACK_MS))
         return previous;
     return !previous || at > Date.parse(previous) ? reported : previous;
 }
@@ -55262,6 +55650,17 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
         if (result.passed) {
             if (o.fixedAt !== undefined && retry > 0)
                 result.propagationMs = Date.now() - o.fixedAt;
+            // A 200 from a Google API only says an execution was created: its end says whether it ran.
+            if (j.followExecution) {
+                result.execution = await j.followExecution(started, deadline).catch((e) => ({
+                    name: '',
+                    state: 'UNKNOWN',
+                    succeeded: false,
+                    running: false,
+                    error: e instanceof Error ? e.message : String(e)
+                }));
+                result.passed = result.execution.succeeded;
+            }
             return result;
         }
         const authFailure = result.httpStatus === 401 || result.httpStatus === 403;
@@ -55310,7 +55709,9 @@ function testLine(j, expected) {
     const shown = shownStatus(a);
     const status = shown ? `HTTP ${shown}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`;
     const how = a.inferred ? ' (inferred from the job status: the execution log entry was not available)' : ' (from the execution log)';
-    const parts = [`Test run: ${a.passed ? '✅' : '❌'} ${status}${how}, expected ${expected}`];
+    // An execution is followed only after the attempt itself passed: its line carries its own mark.
+    const attemptOk = a.passed || !!a.execution;
+    const parts = [`Test run: ${attemptOk ? '✅' : '❌'} ${status}${how}, expected ${expected}`];
     if (a.latencyMs !== undefined)
         parts.push(`attempt seen ${(a.latencyMs / 1000).toFixed(1)} s after jobs.run`);
     if (a.runs > 1)
@@ -55318,6 +55719,11 @@ function testLine(j, expected) {
     if (a.propagationMs !== undefined)
         parts.push(`IAM propagation took ${(a.propagationMs / 1000).toFixed(1)} s`);
     let line = parts.join('; ') + '.';
+    const x = a.execution;
+    if (x) {
+        const took = x.durationMs !== undefined ? ` after ${(x.durationMs / 1000).toFixed(1)} s` : '';
+        line += ` Execution \`${x.name || 'none found'}\`: ${x.succeeded ? '✅' : '❌'} ${x.running ? 'still running at the timeout' : `${x.state}${took}`}${x.error ? ` (${x.error})` : ''}.`;
+    }
     if (a.debugInfo)
         line += ` Scheduler says: \`${a.debugInfo}\`.`;
     if (j.explanation)
@@ -55387,6 +55793,8 @@ function outputs(o) {
             })),
             // A number when exact; `2xx` (shownStatus) when only success is known.
             http_status: j.attempt ? (j.attempt.httpStatus ?? shownStatus(j.attempt) ?? null) : null,
+            // Only when awaited (await_execution), so v1 consumers see no new key otherwise.
+            ...(j.attempt?.execution ? { execution: { name: j.attempt.execution.name, state: j.attempt.execution.state } } : {}),
             result: j.result
         })))
     };
@@ -55443,7 +55851,18 @@ var src = __nccwpck_require__(492);
 ;// CONCATENATED MODULE: ./src/google/endpoints.ts
 /** Where each Google API lives: gcloud's override variables first, then the universe's host. */
 /** Every Google API the action calls, by gcloud's endpoint-override id (`CLOUDSDK_API_ENDPOINT_OVERRIDES_<id>`). */
-const APIS = (/* unused pure expression or super */ null && (['CLOUDSCHEDULER', 'CLOUDFUNCTIONS', 'RUN', 'CLOUDRESOURCEMANAGER', 'IAM', 'IAMCREDENTIALS', 'LOGGING', 'STS']));
+const APIS = (/* unused pure expression or super */ null && ([
+    'CLOUDSCHEDULER',
+    'CLOUDFUNCTIONS',
+    'RUN',
+    'CLOUDRESOURCEMANAGER',
+    'IAM',
+    'IAMCREDENTIALS',
+    'LOGGING',
+    'STS',
+    'WORKFLOWS',
+    'WORKFLOWEXECUTIONS'
+]));
 /** The API's root URL (ending in `/`); clients append the version path, as gcloud does. */
 function apiRoot(api, universe, env = process.env) {
     const override = env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`]?.trim();
@@ -55673,6 +56092,15 @@ class RestRunClient {
     listServices(parent) {
         return withContext(`Failed to list services in ${parent}`, () => listAll(this.http, `v2/${parent}/services`, 'services'));
     }
+    getJob(name) {
+        return withContext(`Failed to read Cloud Run job ${name}`, () => this.http.request(`v2/${name}`));
+    }
+    listExecutions(job) {
+        return withContext(`Failed to list the executions of ${job}`, () => listAll(this.http, `v2/${job}/executions`, 'executions'));
+    }
+    getExecution(name) {
+        return withContext(`Failed to read execution ${name}`, () => this.http.request(`v2/${name}`));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/google/scheduler.ts
@@ -55705,7 +56133,28 @@ class RestSchedulerClient {
     }
 }
 
+;// CONCATENATED MODULE: ./src/google/workflows.ts
+
+class RestWorkflowsClient {
+    workflows;
+    executions;
+    constructor(workflows, executions) {
+        this.workflows = workflows;
+        this.executions = executions;
+    }
+    getWorkflow(name) {
+        return withContext(`Failed to read workflow ${name}`, () => this.workflows.request(`v1/${name}`));
+    }
+    listExecutions(workflow) {
+        return withContext(`Failed to list the executions of ${workflow}`, () => listAll(this.executions, `v1/${workflow}/executions`, 'executions'));
+    }
+    getExecution(name) {
+        return withContext(`Failed to read execution ${name}`, () => this.executions.request(`v1/${name}`));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/google/clients.ts
+
 
 
 
@@ -55734,7 +56183,8 @@ function createClients(token, universe, debug, env = process.env, retry) {
         run: new RestRunClient(http('RUN')),
         projects: new RestProjectsClient(http('CLOUDRESOURCEMANAGER')),
         iam: new RestIamClient(http('IAM')),
-        logging: new RestLoggingClient(http('LOGGING'))
+        logging: new RestLoggingClient(http('LOGGING')),
+        workflows: new RestWorkflowsClient(http('WORKFLOWS'), http('WORKFLOWEXECUTIONS'))
     };
 }
 
@@ -55776,18 +56226,14 @@ async function observe(g, s, onWritable = ignore) {
     onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions]);
     if (s.invokerServiceAccount)
         onWritable(s.invokerServiceAccount, 'serviceAccount', [ACT_AS]);
-    const ctx = readContext(g, s.project, s.region, (w) => onWritable(w.resource, w.iam, w.permissions));
+    const ctx = readContext(g, s, (w) => onWritable(w.resource, w.iam, w.permissions));
     if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD)
         startListings(ctx);
     const locator = s.target && locatorFor(s.target.input);
     const explicit = locator && locator.read(ctx, locator.fullName({ project: s.project, region: s.region, id: s.target.id }));
     // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
     explicit?.catch(() => undefined);
-    const [project, projectPolicy, jobs] = await Promise.all([
-        g.projects.getProject(s.project),
-        g.projects.iam.getIamPolicy(`projects/${s.project}`),
-        readJobs(g, s, onWritable)
-    ]);
+    const [project, projectPolicy, jobs] = await Promise.all([g.projects.getProject(s.project), ctx.projectPolicy(), readJobs(g, s, onWritable)]);
     const targets = {};
     let explicitTarget;
     if (explicit) {
@@ -55803,7 +56249,7 @@ async function observe(g, s, onWritable = ignore) {
             return o;
         if (explicitTarget)
             return { ...o, target: explicitTarget };
-        const read = fromUri(o.job.httpTarget.uri ?? '');
+        const read = fromUri(o.job.httpTarget.uri ?? '', s.universe);
         if (!read)
             return o; // Google APIs and other hosts: the plan explains them
         try {
@@ -55885,14 +56331,14 @@ class PermissionProbe {
         return p;
     }
 }
-const isOidc = (c) => c.kind === 'job.oidc';
-const isGrant = (c) => c.kind !== 'job.oidc';
+const isToken = (c) => c.kind === 'job.oidc' || c.kind === 'job.oauth';
+const isGrant = (c) => !isToken(c);
 /** What the planned writes need, from the probe's answers (asked now if not yet asked). */
 async function preflight(g, p, project, policies, probe = new PermissionProbe(g)) {
     const needs = [];
     const projectResource = `projects/${project}`;
     const projectNeeds = [
-        ...(p.changes.some(isOidc) ? [{ permission: 'cloudscheduler.jobs.update', role: GRANTING_ROLE['cloudscheduler.jobs.update'] }] : []),
+        ...(p.changes.some(isToken) ? [{ permission: 'cloudscheduler.jobs.update', role: GRANTING_ROLE['cloudscheduler.jobs.update'] }] : []),
         ...(p.changes.some(c => isGrant(c) && c.resource === projectResource) ? [policies[projectResource].setIamPolicy] : [])
     ];
     if (projectNeeds.length)
@@ -55904,7 +56350,7 @@ async function preflight(g, p, project, policies, probe = new PermissionProbe(g)
         needs.push({ resource, surface: known.iam, label: resource, tested: [known.setIamPolicy.permission], needed: [known.setIamPolicy] });
     }
     // Setting a job's token account requires acting as that account.
-    for (const sa of new Set(p.changes.filter(isOidc).map(c => c.after.serviceAccountEmail))) {
+    for (const sa of new Set(p.changes.filter(isToken).map(c => c.after.serviceAccountEmail))) {
         needs.push({
             resource: sa,
             surface: 'serviceAccount',
@@ -55953,15 +56399,17 @@ async function addToBindings(iam, resource, grants, known) {
         }
     }
 }
-/** The update mask of a token change: only the fields it changes (both when the job had no token). */
-function oidcMask(c) {
-    const fields = { serviceAccountEmail: 'httpTarget.oidcToken.serviceAccountEmail', audience: 'httpTarget.oidcToken.audience' };
-    if (!c.before)
-        return [fields.serviceAccountEmail, fields.audience];
-    return [
-        ...(c.before.serviceAccountEmail !== c.after.serviceAccountEmail ? [fields.serviceAccountEmail] : []),
-        ...((c.before.audience ?? '') !== c.after.audience ? [fields.audience] : [])
-    ];
+/**
+ * A token change as a patch: the token object and an update mask naming only the fields it
+ * changes (both when the job had no such token: Scheduler's token is a oneof, and setting one
+ * kind replaces the other).
+ */
+function tokenPatch(c) {
+    const [field, before, after] = c.kind === 'job.oidc' ? ['oidcToken', c.before && { ...c.before }, { ...c.after }] : ['oauthToken', c.before && { ...c.before }, { ...c.after }];
+    const mask = Object.keys(after)
+        .filter(k => !before || (before[k] ?? '') !== after[k])
+        .map(k => `httpTarget.${field}.${k}`);
+    return { body: { httpTarget: { [field]: c.after } }, mask };
 }
 /** Writes the plan's changes, all at once. Policies already read by observe are passed in to save their re-read. */
 async function applyPlan(g, p, policies) {
@@ -55970,7 +56418,10 @@ async function applyPlan(g, p, policies) {
         failed.push({ resource, error: e instanceof Error ? e.message : String(e) });
         return [];
     });
-    const patches = p.changes.filter(isOidc).map(c => settled(c.resource, g.scheduler.patchJob(c.resource, { httpTarget: { oidcToken: c.after } }, oidcMask(c)).then(() => [c])));
+    const patches = p.changes.filter(isToken).map(c => {
+        const { body, mask } = tokenPatch(c);
+        return settled(c.resource, g.scheduler.patchJob(c.resource, body, mask).then(() => [c]));
+    });
     const byResource = new Map();
     for (const c of p.changes.filter(isGrant))
         byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
@@ -56007,6 +56458,12 @@ const nullLogger = {
 
 
 const engine_message = (e) => (e instanceof Error ? e.message : String(e));
+/** How often a followed execution is read: executions take seconds to minutes, reads are cheap. */
+const EXECUTION_POLL_MS = 1000;
+function executionFollower(g, t) {
+    const follow = t?.kind.followExecution;
+    return follow && ((since, deadline) => follow(g, t, since, deadline, EXECUTION_POLL_MS));
+}
 async function runEngine(s, g, log) {
     // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
     const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined;
@@ -56032,7 +56489,7 @@ async function runEngine(s, g, log) {
             const a = await log.group('Repair', async () => {
                 await preflight(g, plan, observed.project.id, policies, probe);
                 const done = await applyPlan(g, plan, policies);
-                const patched = done.landed.filter(c => c.kind === 'job.oidc').length;
+                const patched = done.landed.filter(c => c.kind === 'job.oidc' || c.kind === 'job.oauth').length;
                 log.info(`Patched ${patched} job(s); added ${done.landed.length - patched} IAM member(s)`);
                 return done;
             });
@@ -56048,7 +56505,8 @@ async function runEngine(s, g, log) {
                 .map(j => ({
                 name: j.job,
                 lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-                retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j)
+                retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
+                followExecution: s.awaitExecution ? executionFollower(g, observed.targets[j.target]) : undefined
             })), { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt: fixed?.at, log: m => log.info(m) }));
         }
     }

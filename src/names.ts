@@ -20,6 +20,8 @@ const REGION = /^[a-z]+-[a-z]+\d+$/
 const JOB_ID = /^[A-Za-z0-9_-]{1,500}$/
 const FUNCTION_ID = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/
 const SERVICE_ID = /^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/
+const RUN_JOB_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/
+const WORKFLOW_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
 const EMAIL = /^[^@\s,]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/
 const WIF_PROVIDER = /^projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([a-z0-9-]{4,32})\/providers\/([a-z0-9-]{4,32})$/
 
@@ -69,9 +71,27 @@ export function parseServiceRef(value: string): Partial<ResourceRef> & { id: str
   return parseFull(value, 'services', SERVICE_ID, 'service')
 }
 
+export function parseRunJobRef(value: string): Partial<ResourceRef> & { id: string } {
+  if (!value.includes('/')) {
+    if (!RUN_JOB_ID.test(value)) throw new NameError(`cloud_run_job "${value}": a Cloud Run job id is lowercase letters, digits and -`)
+    return { id: value }
+  }
+  return parseFull(value, 'jobs', RUN_JOB_ID, 'cloud_run_job')
+}
+
+export function parseWorkflowRef(value: string): Partial<ResourceRef> & { id: string } {
+  if (!value.includes('/')) {
+    if (!WORKFLOW_ID.test(value)) throw new NameError(`workflow "${value}": a workflow id starts with a letter and has only letters, digits, - and _`)
+    return { id: value }
+  }
+  return parseFull(value, 'workflows', WORKFLOW_ID, 'workflow')
+}
+
 export const jobName = (j: JobRef): string => `projects/${j.project}/locations/${j.location}/jobs/${j.id}`
 export const functionName = (r: ResourceRef): string => `projects/${r.project}/locations/${r.region}/functions/${r.id}`
 export const serviceName = (r: ResourceRef): string => `projects/${r.project}/locations/${r.region}/services/${r.id}`
+export const runJobName = (r: ResourceRef): string => `projects/${r.project}/locations/${r.region}/jobs/${r.id}`
+export const workflowName = (r: ResourceRef): string => `projects/${r.project}/locations/${r.region}/workflows/${r.id}`
 export const locationName = (project: string, location: string): string => `projects/${project}/locations/${location}`
 
 /** Splits any full name `projects/P/locations/L/<collection>/ID` into its parts. */
@@ -118,11 +138,11 @@ export function parseFunctionUrl(uri: string): (ResourceRef & { url: string }) |
 /** The function URL a URI calls (path beyond the name dropped), or undefined. */
 export const functionUrlOf = (uri: string): string | undefined => parseFunctionUrl(uri)?.url
 
-/** A URI served by a Google API (`*.googleapis.com`): those take OAuth access tokens. */
-export function googleApiHost(uri: string): string | undefined {
+/** A URI served by a Google API (`*.googleapis.com`, or the universe's domain): those take OAuth access tokens. */
+export function googleApiHost(uri: string, universe = 'googleapis.com'): string | undefined {
   try {
     const host = new URL(uri).hostname.toLowerCase()
-    return host === 'googleapis.com' || host.endsWith('.googleapis.com') ? host : undefined
+    return host === universe || host.endsWith(`.${universe}`) ? host : undefined
   } catch {
     return undefined
   }

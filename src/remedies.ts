@@ -38,8 +38,14 @@ export const schedulerRemedies = {
       'oidc-service-account-email': account,
       'oidc-token-audience': audience
     }),
-  setOauth: (j: JobRef, account: string): string =>
-    gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, 'oauth-service-account-email': account }),
+  setOauth: (j: JobRef, account: string, scope?: string): string =>
+    gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], {
+      location: j.location,
+      'oauth-service-account-email': account,
+      'oauth-token-scope': scope
+    }),
+  setMethod: (j: JobRef, method: string): string =>
+    gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, 'http-method': method }),
   setUri: (j: JobRef, uri: string): string => gcloud(j.project, ['scheduler', 'jobs', 'update', 'http', j.id], { location: j.location, uri }),
   resume: (j: JobRef): string => gcloud(j.project, ['scheduler', 'jobs', 'resume', j.id], { location: j.location }),
   describe: (j: JobRef): string => gcloud(j.project, ['scheduler', 'jobs', 'describe', j.id], { location: j.location }),

@@ -29,6 +29,8 @@ export interface Settings {
   audience?: string
   checkServiceAgent: boolean
   testRun: boolean
+  /** Follow the execution a test attempt created (Cloud Run jobs, workflows) to its end. */
+  awaitExecution: boolean
   expectedStatus: number
   timeoutSeconds: number
   workloadIdentityProvider?: string
@@ -189,6 +191,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = proces
     audience,
     checkServiceAgent: parseBoolean('check_service_agent', getInput('check_service_agent'), true),
     testRun: parseBoolean('test_run', getInput('test_run'), true),
+    awaitExecution: parseBoolean('await_execution', getInput('await_execution'), false),
     expectedStatus: parseIntInRange('expected_status', getInput('expected_status'), 200, 100, 599),
     timeoutSeconds: parseIntInRange('timeout', getInput('timeout'), 180, 1, 3600),
     workloadIdentityProvider: provider,

@@ -163,7 +163,7 @@ describe('blockers and warnings', () => {
 
   it('an OIDC token on a job calling a Google API: blocker naming --oauth-service-account-email', async () => {
     const s = world(s => {
-      job(s, 'legacy-job').httpTarget!.uri = `https://run.googleapis.com/v2/projects/${P}/locations/${R}/jobs/etl:run`
+      job(s, 'legacy-job').httpTarget!.uri = `https://pubsub.googleapis.com/v1/projects/${P}/topics/reports:publish`
     })
     const r = await act(s, { mode: 'verify', job: 'legacy-job', region: R, test_run: 'false' })
     expect(r.outputs.result).toBe('failed')

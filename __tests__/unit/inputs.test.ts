@@ -59,6 +59,7 @@ describe('readSettings defaults', () => {
       audience: undefined,
       checkServiceAgent: true,
       testRun: true,
+      awaitExecution: false,
       expectedStatus: 200,
       timeoutSeconds: 180,
       workloadIdentityProvider: undefined,

@@ -30,7 +30,7 @@ const ingressBlocker: Check = {
   found: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
   expected: 'INGRESS_TRAFFIC_ALL',
   blocker: true,
-  remedy: service.openIngressCommand(serviceTarget({ name: SVC('svc') }))
+  remedy: service.openIngressCommand!(serviceTarget({ name: SVC('svc') }))
 }
 const paused: Check = {
   id: 'job.state',

@@ -44,11 +44,11 @@ describe('target resolution from job URIs', () => {
     expect(o.jobs.map(j => j.target)).toEqual([FN1, FN2, API])
     const [t1, t2, api] = [o.targets[FN1], o.targets[FN2], o.targets[API]]
     expect(t1.kind).toBe(gen1)
-    expect(t1.kind.role).toBe('roles/cloudfunctions.invoker')
+    expect(t1.kind.access(t1, { name: '' }).role).toBe('roles/cloudfunctions.invoker')
     expect(t1.urls[0]).toBe(FN_URL('legacy'))
     expect(t2.kind).toBe(gen2)
     expect(t2).toMatchObject({ name: FN2, bindingResource: SVC2 })
-    expect(t2.kind.role).toBe('roles/run.invoker')
+    expect(t2.kind.access(t2, { name: '' }).role).toBe('roles/run.invoker')
     expect(t2.urls[0]).toBe(FN_URL('nightly'))
     expect(api.kind).toBe(service)
     expect(api).toMatchObject({ urls: [API_URL, RUN_URL('api')], ingress: 'INGRESS_TRAFFIC_ALL' })

@@ -14,6 +14,8 @@ const SA = SA_OF()
 const TITLE: Record<CheckId, string> = {
   'job.read': 'Job exists',
   'job.type': 'HTTP target',
+  'job.scope': 'OAuth scope',
+  'job.method': 'HTTP method',
   'job.state': 'Job state',
   'job.uri': 'URI target',
   'target.ingress': 'Ingress',

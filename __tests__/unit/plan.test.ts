@@ -8,7 +8,7 @@ import { functionName, originOf, serviceName } from '../../src/names'
 import { readSettings, type Settings } from '../../src/settings'
 import type { Target } from '../../src/targets'
 import { MemoryGoogle } from '../fixtures/google'
-import { AGENT, FN, FN_URL, JOB, L, MEMBER, NUM, P, R, RUN_HASH_URL, RUN_URL, SA as SA_OF, SVC as SVC_OF } from '../fixtures/names'
+import { AGENT, FN, FN_URL, JOB, MEMBER, NUM, P, R, RUN_HASH_URL, RUN_URL, SA as SA_OF, SVC as SVC_OF } from '../fixtures/names'
 import { gen1Target, gen2Target, iamPolicy, serviceTarget, type Gen1Read, type Gen2Read, type ServiceRead } from '../fixtures/targets'
 
 // ---- the world the plans are made over -------------------------------------------------------
@@ -114,7 +114,7 @@ function grantsOf(p: Plan, o: Observed): Grant[] {
   const policies = knownPolicies(o)
   const out = new Map<string, Grant>()
   for (const c of p.changes) {
-    if (c.kind === 'job.oidc') continue
+    if (c.kind === 'job.oidc' || c.kind === 'job.oauth') continue
     const g = out.get(c.resource) ?? { resource: c.resource, api: policies[c.resource].iam, role: c.after.role, members: [] }
     out.set(c.resource, g)
     g.members.push(c.after.member)
@@ -531,7 +531,7 @@ describe("internal ingress in the job's own project admits Cloud Scheduler", () 
 })
 
 describe('blockers and warnings', () => {
-  const GOOGLE_API = `https://run.googleapis.com/v2/${L}/jobs/etl:run`
+  const GOOGLE_API = `https://pubsub.googleapis.com/v1/projects/${P}/topics/reports:publish`
   const OTHER = 'other-proj'
   type Row = [string, () => Observed, Record<string, string>, CheckId, RegExp?]
   it.each<Row>([

@@ -31,6 +31,8 @@ export function outputs(o: Outcome): Record<string, string> {
           })),
         // A number when exact; `2xx` (shownStatus) when only success is known.
         http_status: j.attempt ? (j.attempt.httpStatus ?? shownStatus(j.attempt) ?? null) : null,
+        // Only when awaited (await_execution), so v1 consumers see no new key otherwise.
+        ...(j.attempt?.execution ? { execution: { name: j.attempt.execution.name, state: j.attempt.execution.state } } : {}),
         result: j.result
       }))
     )

@@ -6,9 +6,9 @@
 import { iamOf, type GoogleClients } from '../google/clients'
 import { ApiError, backoffDelay, DEFAULT_RETRY, sleep } from '../google/http'
 import type { IamResource } from '../google/iam-policy'
-import type { Policy } from '../google/types'
+import type { Job, Policy } from '../google/types'
 import { ACT_AS, PROJECT_WRITE, type KnownPolicy, type PermissionSurface } from './observe'
-import type { Change, Plan } from './plan'
+import type { Change, GrantChange, Plan, TokenChange } from './plan'
 
 /** Permission → a predefined role that grants it, for the error a person acts on (policy writes: from the policy). */
 const GRANTING_ROLE: Record<string, string> = {
@@ -56,8 +56,8 @@ export class PermissionProbe {
   }
 }
 
-const isOidc = (c: Change): c is Extract<Change, { kind: 'job.oidc' }> => c.kind === 'job.oidc'
-const isGrant = (c: Change): c is Extract<Change, { kind: 'iam.invoker' | 'iam.service_agent' }> => c.kind !== 'job.oidc'
+const isToken = (c: Change): c is TokenChange => c.kind === 'job.oidc' || c.kind === 'job.oauth'
+const isGrant = (c: Change): c is GrantChange => !isToken(c)
 
 /** What the planned writes need, from the probe's answers (asked now if not yet asked). */
 export async function preflight(
@@ -70,7 +70,7 @@ export async function preflight(
   const needs: { resource: string; surface: PermissionSurface; label: string; tested: string[]; needed: { permission: string; role: string }[] }[] = []
   const projectResource = `projects/${project}`
   const projectNeeds = [
-    ...(p.changes.some(isOidc) ? [{ permission: 'cloudscheduler.jobs.update', role: GRANTING_ROLE['cloudscheduler.jobs.update'] }] : []),
+    ...(p.changes.some(isToken) ? [{ permission: 'cloudscheduler.jobs.update', role: GRANTING_ROLE['cloudscheduler.jobs.update'] }] : []),
     ...(p.changes.some(c => isGrant(c) && c.resource === projectResource) ? [policies[projectResource].setIamPolicy] : [])
   ]
   if (projectNeeds.length)
@@ -81,7 +81,7 @@ export async function preflight(
     needs.push({ resource, surface: known.iam, label: resource, tested: [known.setIamPolicy.permission], needed: [known.setIamPolicy] })
   }
   // Setting a job's token account requires acting as that account.
-  for (const sa of new Set(p.changes.filter(isOidc).map(c => c.after.serviceAccountEmail))) {
+  for (const sa of new Set(p.changes.filter(isToken).map(c => c.after.serviceAccountEmail))) {
     needs.push({
       resource: sa,
       surface: 'serviceAccount',
@@ -144,14 +144,18 @@ export interface Applied {
   at: number
 }
 
-/** The update mask of a token change: only the fields it changes (both when the job had no token). */
-function oidcMask(c: Extract<Change, { kind: 'job.oidc' }>): string[] {
-  const fields = { serviceAccountEmail: 'httpTarget.oidcToken.serviceAccountEmail', audience: 'httpTarget.oidcToken.audience' }
-  if (!c.before) return [fields.serviceAccountEmail, fields.audience]
-  return [
-    ...(c.before.serviceAccountEmail !== c.after.serviceAccountEmail ? [fields.serviceAccountEmail] : []),
-    ...((c.before.audience ?? '') !== c.after.audience ? [fields.audience] : [])
-  ]
+/**
+ * A token change as a patch: the token object and an update mask naming only the fields it
+ * changes (both when the job had no such token: Scheduler's token is a oneof, and setting one
+ * kind replaces the other).
+ */
+function tokenPatch(c: TokenChange): { body: Partial<Job>; mask: string[] } {
+  const [field, before, after]: [string, Record<string, string | null> | null, Record<string, string>] =
+    c.kind === 'job.oidc' ? ['oidcToken', c.before && { ...c.before }, { ...c.after }] : ['oauthToken', c.before && { ...c.before }, { ...c.after }]
+  const mask = Object.keys(after)
+    .filter(k => !before || (before[k] ?? '') !== after[k])
+    .map(k => `httpTarget.${field}.${k}`)
+  return { body: { httpTarget: { [field]: c.after } }, mask }
 }
 
 /** Writes the plan's changes, all at once. Policies already read by observe are passed in to save their re-read. */
@@ -162,13 +166,14 @@ export async function applyPlan(g: GoogleClients, p: Plan, policies: Record<stri
       failed.push({ resource, error: e instanceof Error ? e.message : String(e) })
       return []
     })
-  const patches = p.changes.filter(isOidc).map(c =>
-    settled(
+  const patches = p.changes.filter(isToken).map(c => {
+    const { body, mask } = tokenPatch(c)
+    return settled(
       c.resource,
-      g.scheduler.patchJob(c.resource, { httpTarget: { oidcToken: c.after } }, oidcMask(c)).then(() => [c])
+      g.scheduler.patchJob(c.resource, body, mask).then(() => [c])
     )
-  )
-  const byResource = new Map<string, Extract<Change, { kind: 'iam.invoker' | 'iam.service_agent' }>[]>()
+  })
+  const byResource = new Map<string, GrantChange[]>()
   for (const c of p.changes.filter(isGrant)) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c])
   const grants = [...byResource].map(([resource, changes]) => {
     const known = policies[resource]

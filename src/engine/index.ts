@@ -11,13 +11,22 @@ import type { Logger } from './logger'
 import { knownPolicies, observe, type Observed } from './observe'
 import { buildOutcome, changesOfJob, type Outcome } from './outcome'
 import { hasBlocker, plan as makePlan, type Plan } from './plan'
-import { testRun, type AttemptResult } from './testrun'
+import { testRun, type AttemptResult, type TestRunJob } from './testrun'
+import type { Target } from '../targets'
 
 export type { Logger } from './logger'
 export { nullLogger } from './logger'
 export type { Outcome } from './outcome'
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** How often a followed execution is read: executions take seconds to minutes, reads are cheap. */
+const EXECUTION_POLL_MS = 1000
+
+function executionFollower(g: GoogleClients, t: Target | undefined): TestRunJob['followExecution'] {
+  const follow = t?.kind.followExecution
+  return follow && ((since, deadline) => follow(g, t, since, deadline, EXECUTION_POLL_MS))
+}
 
 export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Promise<Outcome> {
   // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
@@ -47,7 +56,7 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Pro
       const a = await log.group('Repair', async () => {
         await preflight(g, plan, observed.project.id, policies, probe)
         const done = await applyPlan(g, plan, policies)
-        const patched = done.landed.filter(c => c.kind === 'job.oidc').length
+        const patched = done.landed.filter(c => c.kind === 'job.oidc' || c.kind === 'job.oauth').length
         log.info(`Patched ${patched} job(s); added ${done.landed.length - patched} IAM member(s)`)
         return done
       })
@@ -66,7 +75,8 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Pro
             .map(j => ({
               name: j.job,
               lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-              retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j)
+              retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
+              followExecution: s.awaitExecution ? executionFollower(g, observed.targets[j.target!]) : undefined
             })),
           { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt: fixed?.at, log: m => log.info(m) }
         )

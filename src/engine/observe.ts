@@ -78,18 +78,14 @@ async function readJobs(g: GoogleClients, s: Settings, onWritable: OnWritable): 
 export async function observe(g: GoogleClients, s: Settings, onWritable: OnWritable = ignore): Promise<Observed> {
   onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions])
   if (s.invokerServiceAccount) onWritable(s.invokerServiceAccount, 'serviceAccount', [ACT_AS])
-  const ctx = readContext(g, s.project, s.region, (w: Writable) => onWritable(w.resource, w.iam, w.permissions))
+  const ctx = readContext(g, s, (w: Writable) => onWritable(w.resource, w.iam, w.permissions))
   if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD) startListings(ctx)
   const locator = s.target && locatorFor(s.target.input)
   const explicit = locator && locator.read(ctx, locator.fullName({ project: s.project, region: s.region, id: s.target!.id }))
   // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
   explicit?.catch(() => undefined)
 
-  const [project, projectPolicy, jobs] = await Promise.all([
-    g.projects.getProject(s.project),
-    g.projects.iam.getIamPolicy(`projects/${s.project}`),
-    readJobs(g, s, onWritable)
-  ])
+  const [project, projectPolicy, jobs] = await Promise.all([g.projects.getProject(s.project), ctx.projectPolicy(), readJobs(g, s, onWritable)])
 
   const targets: Record<string, Target> = {}
   let explicitTarget: string | undefined
@@ -106,7 +102,7 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
     jobs.map(async (o): Promise<ObservedJob> => {
       if (!o.job?.httpTarget) return o
       if (explicitTarget) return { ...o, target: explicitTarget }
-      const read = fromUri(o.job.httpTarget.uri ?? '')
+      const read = fromUri(o.job.httpTarget.uri ?? '', s.universe)
       if (!read) return o // Google APIs and other hosts: the plan explains them
       try {
         const t = await read(ctx)

@@ -35,11 +35,17 @@ export const wasRepaired = (o: Pick<Outcome, 'mode' | 'applied'>, j: Pick<JobOut
 /** The check that best explains a failed attempt, for the report. */
 export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
   if (attempt.passed) return undefined
+  const x = attempt.execution
+  if (x && !x.name) return `the attempt was accepted (authentication passed), but its execution could not be followed: ${x.error ?? x.state}`
+  if (x)
+    return x.running
+      ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
+      : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`
   const errors = plan.checks.filter((c: Check) => c.severity === 'error' && (c.blocker || !applied))
   const byStatus: Record<number, string[]> = {
     401: ['job.token', 'job.audience', 'job.service_account'],
-    403: ['target.ingress', 'iam.invoker', 'job.token', 'iam.service_agent', 'job.service_account'],
-    404: ['job.uri', 'target.ingress']
+    403: ['target.ingress', 'iam.invoker', 'job.token', 'job.scope', 'iam.service_agent', 'job.service_account'],
+    404: ['job.uri', 'job.method', 'target.ingress']
   }
   const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : []
   // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.

@@ -2,12 +2,12 @@
  * The planner: observed state in, checks and one list of intended changes out, no I/O. Verify
  * mode is this plan with no writer; fix mode hands its changes to apply.ts.
  */
-import type { Job, Policy } from '../google/types'
+import type { HttpTarget, Job, Policy } from '../google/types'
 import { googleApiHost, projectOfServiceAccount, schedulerServiceAgent, splitName } from '../names'
 import { conditionalHolders, holders } from '../policy'
 import { schedulerRemedies } from '../remedies'
 import type { Settings } from '../settings'
-import { fromUri, TARGET_INPUTS, type Target } from '../targets'
+import { fromUri, TARGET_INPUTS, type Access, type OidcAuth, type Target } from '../targets'
 import type { Observed, ObservedJob } from './observe'
 
 export type CheckId =
@@ -19,6 +19,8 @@ export type CheckId =
   | 'job.token'
   | 'job.service_account'
   | 'job.audience'
+  | 'job.scope'
+  | 'job.method'
   | 'iam.invoker'
   | 'iam.service_agent'
 
@@ -39,17 +41,32 @@ export interface Check {
   fixedBy?: ChangeKind
 }
 
-export type ChangeKind = 'job.oidc' | 'iam.invoker' | 'iam.service_agent'
+export type ChangeKind = 'job.oidc' | 'job.oauth' | 'iam.invoker' | 'iam.service_agent'
 
 export interface OidcSettings {
   serviceAccountEmail: string | null
   audience: string | null
 }
 
+export interface OauthSettings {
+  serviceAccountEmail: string | null
+  scope: string | null
+}
+
 /** One entry of the `changes` output (contract: `{job, resource, kind, before, after}`). */
 export type Change =
   | { job: string; resource: string; kind: 'job.oidc'; before: OidcSettings | null; after: { serviceAccountEmail: string; audience: string } }
+  | { job: string; resource: string; kind: 'job.oauth'; before: OauthSettings | null; after: { serviceAccountEmail: string; scope: string } }
   | { job: string; resource: string; kind: 'iam.invoker' | 'iam.service_agent'; before: null; after: { role: string; member: string } }
+
+/** A change to a job's token fields (the only job fields fix mode writes). */
+export type TokenChange = Extract<Change, { kind: 'job.oidc' | 'job.oauth' }>
+/** A token change before it is attributed to a job: what to set. */
+type TokenIntent = { kind: 'job.oidc'; after: OidcChangeAfter } | { kind: 'job.oauth'; after: OauthChangeAfter }
+type OidcChangeAfter = Extract<Change, { kind: 'job.oidc' }>['after']
+type OauthChangeAfter = Extract<Change, { kind: 'job.oauth' }>['after']
+/** A member added to a role on a resource's policy. */
+export type GrantChange = Extract<Change, { kind: 'iam.invoker' | 'iam.service_agent' }>
 
 export interface JobPlan {
   job: string
@@ -69,6 +86,8 @@ export interface Plan {
 }
 
 export const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent'
+/** The scope that covers every Google API; an empty scope on a job means it too. */
+export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform'
 const ok = (id: CheckId, title: string, found: string, expected = found): Check => ({ id, title, severity: 'ok', found, expected })
 
 /**
@@ -81,11 +100,13 @@ const INTERNAL_INGRESS = ['ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB', 'ING
 const jobRef = (name: string) => splitName(name)
 
 /** Plans one job: every check, and the patch it needs if any. */
-function planJob(
-  o: ObservedJob,
-  observed: Observed,
-  s: Settings
-): { plan: JobPlan; oidc?: { serviceAccountEmail: string; audience: string }; grant?: { t: Target; member: string } } {
+interface Grant {
+  t: Target
+  role: string
+  member: string
+}
+
+function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPlan; token?: TokenIntent; grant?: Grant } {
   const checks: Check[] = []
   const plan: JobPlan = { job: o.name, checks }
   if (!o.job) {
@@ -139,7 +160,7 @@ function planJob(
     })
 
   const uri = http.uri ?? ''
-  const apiHost = fromUri(uri) ? undefined : googleApiHost(uri)
+  const apiHost = fromUri(uri, s.universe) ? undefined : googleApiHost(uri, s.universe)
   if (apiHost) {
     // Google APIs take OAuth access tokens; an OIDC token there is always rejected.
     if (http.oidcToken) {
@@ -159,7 +180,7 @@ function planJob(
   }
 
   const t = o.target ? observed.targets[o.target] : undefined
-  if (!t && s.jobs.kind === 'all' && !fromUri(uri) && URL.canParse(uri) && !o.targetError) {
+  if (!t && s.jobs.kind === 'all' && !fromUri(uri, s.universe) && URL.canParse(uri) && !o.targetError) {
     // An audit of every job meets webhooks outside Google Cloud: nothing here to verify or fix.
     checks.push({
       id: 'job.uri',
@@ -203,10 +224,38 @@ function planJob(
   }
 
   const jobProject = splitName(o.name).project
+  const ingress = ingressCheck(t, jobProject)
+  if (ingress) checks.push(ingress)
+
+  // Invoker account: the input, else the job's current token account.
+  const invoker = s.invokerServiceAccount ?? http.oidcToken?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail
+  plan.invoker = invoker
+  const token = t.kind.auth.type === 'oidc' ? oidcChecks(o.name, http, t, t.kind.auth, s, invoker) : oauthChecks(o.name, http, invoker)
+  checks.push(...token.checks)
+  plan.audience = token.audience
+
+  let grant: Grant | undefined
+  if (invoker) {
+    const member = `serviceAccount:${invoker}`
+    const access = t.kind.access(t, job)
+    const check = invokerCheck(t, access, member, observed.projectPolicy, observed.project.number)
+    checks.push(check)
+    if (check.fixedBy) grant = { t, role: access.role, member }
+  }
+  return { plan, token: token.change, grant }
+}
+
+/**
+ * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
+ * perimeter, so it turns away only a job in another project; ingress NONE turns away everything.
+ * Targets without an ingress setting (Google APIs) have no such check.
+ */
+function ingressCheck(t: Target, jobProject: string): Check | undefined {
+  if (!t.kind.openIngressCommand) return undefined
   const targetProject = splitName(t.bindingResource).project
   const internal = !!t.ingress && INTERNAL_INGRESS.includes(t.ingress)
   if (t.ingress === 'INGRESS_TRAFFIC_NONE' || (internal && jobProject !== targetProject)) {
-    checks.push({
+    return {
       id: 'target.ingress',
       title: 'Ingress',
       severity: 'error',
@@ -214,22 +263,78 @@ function planJob(
       expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
       blocker: true,
       remedy: internal
-        ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand(t)}`
-        : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`
-    })
-  } else checks.push(ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all')))
+        ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand!(t)}`
+        : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand!(t)}`
+    }
+  }
+  return ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all'))
+}
 
-  // Invoker account: the input, else the job's current token account.
+/** The account check both token types share: the job signs (or is issued) its token as this account. */
+function accountCheck(
+  jobName: string,
+  current: string | undefined,
+  invoker: string | undefined,
+  remedy: string,
+  fixedBy: ChangeKind,
+  tokenWord: string
+): Check {
+  const jobProject = splitName(jobName).project
+  if (!invoker)
+    return {
+      id: 'job.service_account',
+      title: 'Invoker account',
+      severity: 'error',
+      found: 'none',
+      expected: 'a service account',
+      blocker: true,
+      remedy: `The job has no token account: set 'invoker_service_account' to the account the job should sign its ${tokenWord} token as.`
+    }
+  // Scheduler's API reference: "The service account must be within the same project as the job."
+  const invokerProject = projectOfServiceAccount(invoker)
+  const otherProject =
+    invokerProject && invokerProject !== jobProject
+      ? ` Google documents that a job's ${tokenWord} account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
+      : ''
+  if (current !== invoker)
+    return {
+      id: 'job.service_account',
+      title: 'Invoker account',
+      severity: 'error',
+      found: current ?? 'none',
+      expected: invoker,
+      fixedBy,
+      remedy: remedy + otherProject
+    }
+  if (otherProject)
+    return {
+      id: 'job.service_account',
+      title: 'Invoker account',
+      severity: 'warning',
+      found: invoker,
+      expected: `a service account of ${jobProject}`,
+      remedy: otherProject.trim()
+    }
+  return ok('job.service_account', 'Invoker account', invoker)
+}
+
+interface TokenChecks {
+  checks: Check[]
+  change?: TokenIntent
+  audience?: string
+}
+
+/** Functions and Cloud Run: an OIDC token, signed as the invoker account, with an audience the target accepts. */
+function oidcChecks(jobName: string, http: HttpTarget, t: Target, auth: OidcAuth, s: Settings, invoker: string | undefined): TokenChecks {
+  const checks: Check[] = []
+  const uri = http.uri ?? ''
   const current = http.oidcToken
-  const invoker = s.invokerServiceAccount ?? current?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail
   const accepted = t.audiences
   const effectiveAudience = current ? current.audience || uri : undefined
   let audience: string
   if (s.audience) audience = s.audience
   else if (current && effectiveAudience && accepted.includes(effectiveAudience)) audience = current.audience ?? ''
-  else audience = t.kind.defaultAudience(t, uri, current?.audience)
-  plan.audience = audience || uri
-  plan.invoker = invoker
+  else audience = auth.defaultAudience(t, uri, current?.audience)
 
   if (current) checks.push(ok('job.token', 'Token type', 'OIDC token'))
   else if (http.oauthToken)
@@ -240,7 +345,7 @@ function planJob(
       found: 'OAuth token',
       expected: 'OIDC token',
       fixedBy: 'job.oidc',
-      remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+      remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
     })
   else
     checks.push({
@@ -250,54 +355,26 @@ function planJob(
       found: 'no token',
       expected: 'OIDC token',
       fixedBy: 'job.oidc',
-      remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+      remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
     })
 
-  if (!invoker) {
-    checks.push({
-      id: 'job.service_account',
-      title: 'Invoker account',
-      severity: 'error',
-      found: 'none',
-      expected: 'a service account',
-      blocker: true,
-      remedy: "The job has no token account: set 'invoker_service_account' to the account the job should sign its OIDC token as."
-    })
-  } else {
-    // Scheduler's API reference: "The service account must be within the same project as the job."
-    const invokerProject = projectOfServiceAccount(invoker)
-    const otherProject =
-      invokerProject && invokerProject !== jobProject
-        ? ` Google documents that a job's OIDC account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
-        : ''
-    if (current?.serviceAccountEmail !== invoker)
-      checks.push({
-        id: 'job.service_account',
-        title: 'Invoker account',
-        severity: 'error',
-        found: current?.serviceAccountEmail ?? 'none',
-        expected: invoker,
-        fixedBy: 'job.oidc',
-        remedy: schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) + otherProject
-      })
-    else if (otherProject)
-      checks.push({
-        id: 'job.service_account',
-        title: 'Invoker account',
-        severity: 'warning',
-        found: invoker,
-        expected: `a service account of ${jobProject}`,
-        remedy: otherProject.trim()
-      })
-    else checks.push(ok('job.service_account', 'Invoker account', invoker))
-  }
+  checks.push(
+    accountCheck(
+      jobName,
+      current?.serviceAccountEmail,
+      invoker,
+      invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '',
+      'job.oidc',
+      'OIDC'
+    )
+  )
 
   // Audience: what the token would carry today vs what the target accepts.
   // An empty audience means the URI: judge what the token would really carry.
   const wantedAudience = s.audience ?? (audience || uri)
-  const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && t.kind.acceptsCustom(t, s.audience))
+  const audienceAcceptable = accepted.includes(wantedAudience) || (s.audience !== undefined && auth.acceptsCustom(t, s.audience))
   if (!audienceAcceptable) {
-    const why = t.kind.audienceRule(t)
+    const why = auth.audienceRule(t)
     checks.push({
       id: 'job.audience',
       title: 'OIDC audience',
@@ -311,7 +388,7 @@ function planJob(
     checks.push(ok('job.audience', 'OIDC audience', current.audience || `(empty: the URI ${uri})`, audience || uri))
   } else if (current) {
     const found = current.audience || `(empty: defaults to the URI ${uri})`
-    const why = current.audience || !accepted.includes(uri) ? t.kind.audienceHint : 'set explicitly'
+    const why = current.audience || !accepted.includes(uri) ? auth.audienceHint : 'set explicitly'
     checks.push({
       id: 'job.audience',
       title: 'OIDC audience',
@@ -319,7 +396,7 @@ function planJob(
       found,
       expected: audience,
       fixedBy: 'job.oidc',
-      remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(o.name), invoker, audience) : ''}`.trim()
+      remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
     })
   } else {
     checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' })
@@ -330,26 +407,73 @@ function planJob(
       ? { serviceAccountEmail: invoker, audience }
       : undefined
 
-  let grant: { t: Target; member: string } | undefined
-  if (invoker) {
-    const member = `serviceAccount:${invoker}`
-    const check = invokerCheck(t, member, observed.projectPolicy, observed.project.number)
-    checks.push(check)
-    if (check.fixedBy) grant = { t, member }
-  }
-  return { plan, oidc, grant }
+  return { checks, change: oidc && { kind: 'job.oidc', after: oidc }, audience: audience || uri }
+}
+
+/** Google APIs (Cloud Run jobs, Workflows): an OAuth access token for the invoker account, a scope that covers the API, a POST. */
+function oauthChecks(jobName: string, http: HttpTarget, invoker: string | undefined): TokenChecks {
+  const checks: Check[] = []
+  const current = http.oauthToken
+  const fix = invoker ? schedulerRemedies.setOauth(jobRef(jobName), invoker, CLOUD_PLATFORM) : ''
+  if (current) checks.push(ok('job.token', 'Token type', 'OAuth token'))
+  else
+    checks.push({
+      id: 'job.token',
+      title: 'Token type',
+      severity: 'error',
+      found: http.oidcToken ? 'OIDC token' : 'no token',
+      expected: 'OAuth token',
+      fixedBy: 'job.oauth',
+      remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim()
+    })
+  checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'))
+  const scope = current?.scope ?? ''
+  const scopeOk = !current || scope === '' || scope === CLOUD_PLATFORM
+  if (!current)
+    checks.push({ id: 'job.scope', title: 'OAuth scope', severity: 'error', found: 'none (no OAuth token)', expected: CLOUD_PLATFORM, fixedBy: 'job.oauth' })
+  else if (scopeOk) checks.push(ok('job.scope', 'OAuth scope', scope || `(empty: ${CLOUD_PLATFORM})`, CLOUD_PLATFORM))
+  else
+    checks.push({
+      id: 'job.scope',
+      title: 'OAuth scope',
+      severity: 'error',
+      found: scope,
+      expected: CLOUD_PLATFORM,
+      fixedBy: 'job.oauth',
+      remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim()
+    })
+  const method = http.httpMethod ?? 'POST'
+  if (method === 'POST') checks.push(ok('job.method', 'HTTP method', method))
+  else
+    checks.push({
+      id: 'job.method',
+      title: 'HTTP method',
+      severity: 'error',
+      found: method,
+      expected: 'POST',
+      blocker: true,
+      remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`
+    })
+  const needsChange = invoker && (!current || current.serviceAccountEmail !== invoker || !scopeOk)
+  // A scope that already covers the API is kept: only what is wrong is written.
+  const after = { serviceAccountEmail: invoker ?? '', scope: current && scopeOk ? scope : CLOUD_PLATFORM }
+  return { checks, change: needsChange ? { kind: 'job.oauth', after } : undefined }
 }
 
 /** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
-function invokerCheck(t: Target, member: string, projectPolicy: Policy, projectNumber: string): Check {
-  const role = t.kind.role
+function invokerCheck(t: Target, access: Access, member: string, projectPolicy: Policy, projectNumber: string): Check {
+  const { role } = access
   const title = 'Invoker role'
-  const expected = `${role} for ${member} on ${t.bindingResource}`
+  const expected = `${role} for ${member} on ${t.bindingResource}${access.why ? ` (${access.why})` : ''}`
   if (t.invokerIamDisabled) return ok('iam.invoker', title, 'invoker IAM check disabled (public service)', expected)
+  // The first role that grants the permission, held unconditionally by `member`.
+  const held = (policy: Policy | undefined, who: string): string | undefined => access.roles.find(r => holders(policy, r).has(who))
   const onResource = holders(t.policy, role)
   if (onResource.has('allUsers')) return ok('iam.invoker', title, `${role} granted to allUsers (public)`, expected)
-  if (onResource.has(member)) return ok('iam.invoker', title, `${role} on the ${t.kind.bindingNoun}`, expected)
-  if (holders(projectPolicy, role).has(member)) return ok('iam.invoker', title, `${role} on the project (inherited)`, expected)
+  const here = held(t.policy, member)
+  if (here) return ok('iam.invoker', title, `${here} on the ${t.kind.bindingNoun}`, expected)
+  const inherited = held(projectPolicy, member)
+  if (inherited) return ok('iam.invoker', title, `${inherited} on the project (inherited)`, expected)
 
   // Explain the near misses the classic manual fix produces.
   const notes: string[] = []
@@ -367,7 +491,7 @@ function invokerCheck(t: Target, member: string, projectPolicy: Policy, projectN
     found: notes.length ? notes.join('; ') : 'missing',
     expected,
     fixedBy: 'iam.invoker',
-    remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member)}`
+    remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`
   }
 }
 
@@ -387,6 +511,29 @@ function serviceAgentCheck(observed: Observed): Check {
   }
 }
 
+/** The change with what the job holds today as `before`. */
+function tokenChange(o: ObservedJob, t: TokenIntent): TokenChange {
+  const http = o.job?.httpTarget
+  if (t.kind === 'job.oidc') {
+    const b = http?.oidcToken
+    return {
+      job: o.name,
+      resource: o.name,
+      kind: t.kind,
+      before: b ? { serviceAccountEmail: b.serviceAccountEmail ?? null, audience: b.audience ?? null } : null,
+      after: t.after
+    }
+  }
+  const b = http?.oauthToken
+  return {
+    job: o.name,
+    resource: o.name,
+    kind: t.kind,
+    before: b ? { serviceAccountEmail: b.serviceAccountEmail ?? null, scope: b.scope ?? null } : null,
+    after: t.after
+  }
+}
+
 export function plan(observed: Observed, s: Settings): Plan {
   const jobs: JobPlan[] = []
   const changes: Change[] = []
@@ -397,23 +544,14 @@ export function plan(observed: Observed, s: Settings): Plan {
     const r = planJob(o, observed, s)
     if (agentCheck && o.job?.httpTarget && r.plan.target) r.plan.checks.push(agentCheck)
     jobs.push(r.plan)
-    if (r.oidc) {
-      const before = o.job?.httpTarget?.oidcToken
-      changes.push({
-        job: o.name,
-        resource: o.name,
-        kind: 'job.oidc',
-        before: before ? { serviceAccountEmail: before.serviceAccountEmail ?? null, audience: before.audience ?? null } : null,
-        after: r.oidc
-      })
-    }
+    if (r.token) changes.push(tokenChange(o, r.token))
     if (r.grant) {
-      const { t, member } = r.grant
+      const { t, role, member } = r.grant
       // A shared target gets one change per member, attributed to the first job that needs it.
-      const key = `${t.bindingResource} ${t.kind.role} ${member}`
+      const key = `${t.bindingResource} ${role} ${member}`
       if (!granted.has(key)) {
         granted.add(key)
-        changes.push({ job: o.name, resource: t.bindingResource, kind: 'iam.invoker', before: null, after: { role: t.kind.role, member } })
+        changes.push({ job: o.name, resource: t.bindingResource, kind: 'iam.invoker', before: null, after: { role, member } })
       }
     }
   }

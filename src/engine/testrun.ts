@@ -5,9 +5,10 @@
  */
 import type { GoogleClients } from '../google/clients'
 import { ApiError, sleep } from '../google/http'
-import { QuotaWaitError } from '../limit'
+import { QuotaWaitError, RateLimit } from '../limit'
 import type { Job, LogEntry } from '../google/types'
 import { locationName, splitName } from '../names'
+import type { ExecutionResult } from '../targets'
 
 export interface AttemptResult {
   job: string
@@ -27,6 +28,8 @@ export interface AttemptResult {
   propagationMs?: number
   passed: boolean
   error?: string
+  /** The execution the attempt created, followed to its end (await_execution). */
+  execution?: ExecutionResult
 }
 
 export interface TestRunJob {
@@ -35,6 +38,8 @@ export interface TestRunJob {
   lastAttemptTime?: string
   /** Re-run on 401/403 while IAM propagates (only right after a fix nothing else explains). */
   retryWhilePropagating: boolean
+  /** Follows the execution an attempt created after `sinceMs` to its end (Cloud Run jobs, workflows). */
+  followExecution?: (sinceMs: number, deadline: number) => Promise<ExecutionResult>
 }
 
 export interface TestRunOptions {
@@ -92,6 +97,7 @@ interface Waiter {
 export class LogWatcher {
   private waiters: Waiter[] = []
   private running = false
+  private readonly reads = new RateLimit(LOG_READS_PER_MINUTE, 60_000)
   unavailable?: string
 
   constructor(
@@ -133,6 +139,7 @@ export class LogWatcher {
     try {
       while (this.waiters.length) {
         let entries: LogEntry[] = []
+        await this.reads.take()
         try {
           entries = await this.g.logging.listEntries({
             resourceNames: [`projects/${this.project}`],
@@ -163,7 +170,8 @@ export class LogWatcher {
           }
           return true
         })
-        if (this.waiters.length) await sleep(cadence(this.pollMs, Math.min(...this.waiters.map(w => w.registered)), 10000))
+        // The newest waiter sets the pace: its entry is the one most likely to land soon.
+        if (this.waiters.length) await sleep(cadence(this.pollMs, Math.max(...this.waiters.map(w => w.registered)), 10000))
       }
     } finally {
       this.running = false
@@ -171,8 +179,21 @@ export class LogWatcher {
   }
 }
 
-/** Polls fast while an answer is likely soon, then slower, to stay well inside read quotas. */
-const cadence = (fastMs: number, since: number, fastForMs: number): number => (Date.now() - since < fastForMs ? fastMs : Math.round(fastMs * 2.5))
+/**
+ * Polls in a short burst right after a wait starts (an attempt and its log entry most often
+ * land within seconds), then at the normal cadence, then slower: waiting adds little to
+ * Google's own delays while reads stay well inside quotas.
+ */
+const BURST_MS = 250
+const BURST_FOR_MS = 4000
+function cadence(normalMs: number, since: number, normalForMs: number): number {
+  const age = Date.now() - since
+  if (age < BURST_FOR_MS) return Math.min(BURST_MS, normalMs)
+  return age < normalForMs ? normalMs : Math.round(normalMs * 2.5)
+}
+
+/** Logging allows 60 entries:list calls per minute per project; the bursts above stay under this. */
+const LOG_READS_PER_MINUTE = 50
 
 interface AttemptWaiter {
   name: string
@@ -256,7 +277,7 @@ export class AttemptWatcher {
         if (this.waiters.length)
           await sleep(
             Math.min(
-              cadence(this.pollMs, Math.min(...this.waiters.map(w => w.since)), 15000),
+              cadence(this.pollMs, Math.max(...this.waiters.map(w => w.since)), 15000),
               Math.max(0, Math.min(...this.waiters.map(w => w.deadline)) - Date.now())
             )
           )
@@ -356,6 +377,17 @@ async function runOne(
     result.passed = result.inferredSuccess ? o.expectedStatus >= 200 && o.expectedStatus < 300 : result.httpStatus === o.expectedStatus
     if (result.passed) {
       if (o.fixedAt !== undefined && retry > 0) result.propagationMs = Date.now() - o.fixedAt
+      // A 200 from a Google API only says an execution was created: its end says whether it ran.
+      if (j.followExecution) {
+        result.execution = await j.followExecution(started, deadline).catch((e: unknown): ExecutionResult => ({
+          name: '',
+          state: 'UNKNOWN',
+          succeeded: false,
+          running: false,
+          error: e instanceof Error ? e.message : String(e)
+        }))
+        result.passed = result.execution.succeeded
+      }
       return result
     }
     const authFailure = result.httpStatus === 401 || result.httpStatus === 403

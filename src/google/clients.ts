@@ -8,6 +8,7 @@ import { RestLoggingClient, type LoggingClient } from './logging'
 import { RestProjectsClient, type ProjectsClient } from './projects'
 import { RestRunClient, type RunClient } from './run'
 import { RestSchedulerClient, type SchedulerClient } from './scheduler'
+import { RestWorkflowsClient, type WorkflowsClient } from './workflows'
 
 /** Every Google API the engine talks to, each behind its narrow interface (tests hand in fakes). */
 export interface GoogleClients {
@@ -17,6 +18,7 @@ export interface GoogleClients {
   projects: ProjectsClient
   iam: IamClient
   logging: LoggingClient
+  workflows: WorkflowsClient
 }
 
 /**
@@ -45,6 +47,7 @@ export function createClients(token: TokenSource, universe: string, debug?: Debu
     run: new RestRunClient(http('RUN')),
     projects: new RestProjectsClient(http('CLOUDRESOURCEMANAGER')),
     iam: new RestIamClient(http('IAM')),
-    logging: new RestLoggingClient(http('LOGGING'))
+    logging: new RestLoggingClient(http('LOGGING')),
+    workflows: new RestWorkflowsClient(http('WORKFLOWS'), http('WORKFLOWEXECUTIONS'))
   }
 }

@@ -1,6 +1,6 @@
 import { GoogleHttp, listAll, withContext } from './http'
 import { iamResource, type IamResource } from './iam-policy'
-import type { RunService } from './types'
+import type { RunExecution, RunJob, RunService } from './types'
 
 /** Cloud Run Admin v2: where gen 2 functions and services are invoked. */
 export interface RunClient {
@@ -8,6 +8,10 @@ export interface RunClient {
   readonly iam: IamResource
   getService(name: string): Promise<RunService>
   listServices(parent: string): Promise<RunService[]>
+  getJob(name: string): Promise<RunJob>
+  /** A job's executions, newest first (as Cloud Run lists them). */
+  listExecutions(job: string): Promise<RunExecution[]>
+  getExecution(name: string): Promise<RunExecution>
 }
 
 export class RestRunClient implements RunClient {
@@ -23,5 +27,17 @@ export class RestRunClient implements RunClient {
 
   listServices(parent: string): Promise<RunService[]> {
     return withContext(`Failed to list services in ${parent}`, () => listAll<RunService>(this.http, `v2/${parent}/services`, 'services'))
+  }
+
+  getJob(name: string): Promise<RunJob> {
+    return withContext(`Failed to read Cloud Run job ${name}`, () => this.http.request<RunJob>(`v2/${name}`))
+  }
+
+  listExecutions(job: string): Promise<RunExecution[]> {
+    return withContext(`Failed to list the executions of ${job}`, () => listAll<RunExecution>(this.http, `v2/${job}/executions`, 'executions'))
+  }
+
+  getExecution(name: string): Promise<RunExecution> {
+    return withContext(`Failed to read execution ${name}`, () => this.http.request<RunExecution>(`v2/${name}`))
   }
 }

@@ -83,3 +83,45 @@ export interface LogEntry {
   httpRequest?: { status?: number }
   jsonPayload?: Record<string, unknown> & { '@type'?: string; jobName?: string; status?: string; debugInfo?: string; url?: string }
 }
+
+/** A Cloud Run job (Admin v2), as far as the action reads it. */
+export interface RunJob {
+  name: string
+  latestCreatedExecution?: { name?: string; createTime?: string; completionTime?: string; completionStatus?: string }
+}
+
+export interface RunCondition {
+  type?: string
+  state?: string
+  message?: string
+  reason?: string
+  executionReason?: string
+}
+
+/** One execution of a Cloud Run job: its `Completed` condition says how it ended. */
+export interface RunExecution {
+  name: string
+  createTime?: string
+  startTime?: string
+  completionTime?: string
+  conditions?: RunCondition[]
+  runningCount?: number
+  succeededCount?: number
+  failedCount?: number
+  cancelledCount?: number
+}
+
+export interface Workflow {
+  name: string
+  state?: string
+}
+
+/** One execution of a workflow (Workflow Executions v1). */
+export interface WorkflowExecution {
+  name: string
+  state?: 'STATE_UNSPECIFIED' | 'QUEUED' | 'ACTIVE' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UNAVAILABLE'
+  startTime?: string
+  endTime?: string
+  duration?: string
+  error?: { payload?: string; context?: string }
+}

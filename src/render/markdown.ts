@@ -32,11 +32,18 @@ export function testLine(j: JobOutcome, expected: number): string {
   const shown = shownStatus(a)
   const status = shown ? `HTTP ${shown}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`
   const how = a.inferred ? ' (inferred from the job status: the execution log entry was not available)' : ' (from the execution log)'
-  const parts = [`Test run: ${a.passed ? '✅' : '❌'} ${status}${how}, expected ${expected}`]
+  // An execution is followed only after the attempt itself passed: its line carries its own mark.
+  const attemptOk = a.passed || !!a.execution
+  const parts = [`Test run: ${attemptOk ? '✅' : '❌'} ${status}${how}, expected ${expected}`]
   if (a.latencyMs !== undefined) parts.push(`attempt seen ${(a.latencyMs / 1000).toFixed(1)} s after jobs.run`)
   if (a.runs > 1) parts.push(`${a.runs} runs`)
   if (a.propagationMs !== undefined) parts.push(`IAM propagation took ${(a.propagationMs / 1000).toFixed(1)} s`)
   let line = parts.join('; ') + '.'
+  const x = a.execution
+  if (x) {
+    const took = x.durationMs !== undefined ? ` after ${(x.durationMs / 1000).toFixed(1)} s` : ''
+    line += ` Execution \`${x.name || 'none found'}\`: ${x.succeeded ? '✅' : '❌'} ${x.running ? 'still running at the timeout' : `${x.state}${took}`}${x.error ? ` (${x.error})` : ''}.`
+  }
   if (a.debugInfo) line += ` Scheduler says: \`${a.debugInfo}\`.`
   if (j.explanation) line += ` Cause: ${j.explanation}.`
   return line

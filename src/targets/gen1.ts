@@ -8,25 +8,29 @@ import { gcloud } from '../remedies'
 import { holders } from '../policy'
 import type { ReadContext, Target, TargetKind } from './types'
 
+const ROLE = 'roles/cloudfunctions.invoker'
+
 export const gen1: TargetKind = {
   id: 'gen1',
   noun: 'gen 1 function',
   bindingNoun: 'function',
-  token: 'oidc',
-  role: 'roles/cloudfunctions.invoker',
+  auth: {
+    type: 'oidc',
+    audienceHint: 'a gen 1 function accepts only its URL',
+    audienceRule: t => `a gen 1 function accepts only its URL ${t.urls[0]}`,
+    defaultAudience: t => t.urls[0] ?? '',
+    acceptsCustom: () => false
+  },
   iam: 'cloudfunctions.v1',
   setIamPolicy: { permission: 'cloudfunctions.functions.setIamPolicy', role: 'roles/cloudfunctions.admin' },
-  audienceHint: 'a gen 1 function accepts only its URL',
-  audienceRule: t => `a gen 1 function accepts only its URL ${t.urls[0]}`,
-  defaultAudience: t => t.urls[0] ?? '',
+  access: () => ({ role: ROLE, permission: 'cloudfunctions.functions.invoke', roles: [ROLE] }),
   calls: (t, uri) => functionUrlOf(uri) === t.urls[0],
-  acceptsCustom: () => false,
   nearMisses(t, member) {
     return holders(t.policy, 'roles/run.invoker').has(member) ? ['roles/run.invoker on the target, the wrong role for a gen 1 function'] : []
   },
-  grantCommand(t, member) {
+  grantCommand(t, member, role) {
     const { project, location, id } = splitName(t.bindingResource)
-    return gcloud(project, ['functions', 'add-iam-policy-binding', id], { region: location, 'no-gen2': true, role: gen1.role, member })
+    return gcloud(project, ['functions', 'add-iam-policy-binding', id], { region: location, 'no-gen2': true, role, member })
   },
   openIngressCommand(t) {
     const { project, location, id } = splitName(t.bindingResource)

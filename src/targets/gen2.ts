@@ -19,10 +19,13 @@ export const gen2: TargetKind = {
   id: 'gen2',
   noun: 'gen 2 function',
   calls: (t, uri) => functionUrlOf(uri) === functionUrl(t) || cloudRun.servedBy(serviceUrls(t), uri),
-  defaultAudience(t, uri, current) {
-    if (current && t.customAudiences.includes(current)) return current
-    if (functionUrlOf(uri) === functionUrl(t)) return functionUrl(t)
-    return cloudRun.originAudience(serviceUrls(t), uri) ?? originOf(serviceUrls(t)[0] ?? functionUrl(t))
+  auth: {
+    ...cloudRun.auth,
+    defaultAudience(t, uri, current) {
+      if (current && t.customAudiences.includes(current)) return current
+      if (functionUrlOf(uri) === functionUrl(t)) return functionUrl(t)
+      return cloudRun.originAudience(serviceUrls(t), uri) ?? originOf(serviceUrls(t)[0] ?? functionUrl(t))
+    }
   },
   nearMisses(t, member) {
     const notes = holders(t.lookalikePolicy, 'roles/cloudfunctions.invoker').has(member)

@@ -3,16 +3,19 @@
  * its client under google/, and one line in LOCATORS.
  */
 import type { GoogleClients } from '../google/clients'
+import type { Policy } from '../google/types'
 import { locationName } from '../names'
+import { cloudRunJobLocator } from './cloud-run-job'
 import { functionLocator } from './functions'
 import { serviceLocator } from './service'
+import { workflowLocator } from './workflow'
 import type { Locator, ReadContext, Target, Writable } from './types'
 
-export type { Locator, ReadContext, Target, TargetKind, TargetRef, Writable } from './types'
+export type { Access, ExecutionResult, Locator, OauthAuth, OidcAuth, ReadContext, Target, TargetKind, TargetRef, Writable } from './types'
 
-export const LOCATORS: readonly Locator[] = [functionLocator, serviceLocator]
+export const LOCATORS: readonly Locator[] = [functionLocator, serviceLocator, cloudRunJobLocator, workflowLocator]
 
-/** The inputs that name a target (`function`, `service`), in the order the contract lists them. */
+/** The inputs that name a target (`function`, `service`, `cloud_run_job`, `workflow`), in the contract's order. */
 export const TARGET_INPUTS: readonly string[] = LOCATORS.map(l => l.input)
 
 export function locatorFor(input: string): Locator {
@@ -22,7 +25,7 @@ export function locatorFor(input: string): Locator {
 }
 
 /** The read of the target a job URI calls, when a kind recognises the URI. */
-export function fromUri(uri: string): ((ctx: ReadContext) => Promise<Target>) | undefined {
+export function fromUri(uri: string, universe: string): ((ctx: ReadContext) => Promise<Target>) | undefined {
   let u: URL
   try {
     u = new URL(uri)
@@ -30,19 +33,23 @@ export function fromUri(uri: string): ((ctx: ReadContext) => Promise<Target>) | 
     return undefined
   }
   for (const l of LOCATORS) {
-    const read = l.fromUri(u)
+    const read = l.fromUri(u, universe)
     if (read) return read
   }
   return undefined
 }
 
 /** One run's reads of targets: each target and each region listing at most once. */
-export function readContext(g: GoogleClients, project: string, region: string, writable: (w: Writable) => void): ReadContext {
+export function readContext(g: GoogleClients, s: { project: string; region: string; universe: string }, writable: (w: Writable) => void): ReadContext {
   const targets = new Map<string, Promise<Target>>()
   const listings = new Map<string, Promise<unknown[]>>()
+  let projectPolicy: Promise<Policy> | undefined
   return {
     g,
-    parent: locationName(project, region),
+    project: s.project,
+    parent: locationName(s.project, s.region),
+    universe: s.universe,
+    projectPolicy: () => (projectPolicy ??= g.projects.iam.getIamPolicy(`projects/${s.project}`)),
     writable,
     memo(key, read) {
       let p = targets.get(key)

@@ -13,17 +13,19 @@ const RUN_ROLE = 'roles/run.invoker'
 
 /** The Cloud Run half every Cloud Run kind shares. */
 export const cloudRun = {
-  role: RUN_ROLE,
   iam: 'run.v2',
   setIamPolicy: { permission: 'run.services.setIamPolicy', role: 'roles/run.admin' },
   bindingNoun: 'service',
-  token: 'oidc',
-  audienceHint: 'Cloud Run accepts only its URL origin (no path or query) or a custom audience',
-  audienceRule: (t: Target) => `Cloud Run accepts only ${t.audiences.join(', ')} (no path, no query)`,
-  acceptsCustom: (t: Target, audience: string) => t.customAudiences.includes(audience),
-  grantCommand(t: Target, member: string): string {
+  access: () => ({ role: RUN_ROLE, permission: 'run.routes.invoke', roles: [RUN_ROLE] }),
+  auth: {
+    type: 'oidc',
+    audienceHint: 'Cloud Run accepts only its URL origin (no path or query) or a custom audience',
+    audienceRule: (t: Target) => `Cloud Run accepts only ${t.audiences.join(', ')} (no path, no query)`,
+    acceptsCustom: (t: Target, audience: string) => t.customAudiences.includes(audience)
+  },
+  grantCommand(t: Target, member: string, role: string): string {
     const { project, location, id } = splitName(t.bindingResource)
-    return gcloud(project, ['run', 'services', 'add-iam-policy-binding', id], { region: location, role: RUN_ROLE, member })
+    return gcloud(project, ['run', 'services', 'add-iam-policy-binding', id], { region: location, role, member })
   },
   openIngressCommand(t: Target): string {
     const { project, location, id } = splitName(t.bindingResource)
@@ -61,9 +63,12 @@ export const service: TargetKind = {
   ...cloudRun,
   id: 'service',
   noun: 'Cloud Run service',
-  defaultAudience(t, uri, current) {
-    if (current && t.customAudiences.includes(current)) return current
-    return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '')
+  auth: {
+    ...cloudRun.auth,
+    defaultAudience(t, uri, current) {
+      if (current && t.customAudiences.includes(current)) return current
+      return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '')
+    }
   },
   calls: (t, uri) => cloudRun.servedBy(t.urls, uri),
   nearMisses: (t, member) => cloudRun.wrongRole(t, member)

@@ -3,7 +3,7 @@
  * kind a target is, it asks the target's kind.
  */
 import type { GoogleClients, IamApi } from '../google/clients'
-import type { Policy } from '../google/types'
+import type { Job, Policy } from '../google/types'
 
 /** A resource a Scheduler job calls, as the engine needs it, whatever its kind. */
 export interface Target {
@@ -28,38 +28,71 @@ export interface Target {
   lookalikePolicy?: Policy
 }
 
-/** One kind of target: everything that differs between kinds lives behind this. */
-export interface TargetKind {
-  /** Short id, stable in outputs and logs: `gen1`, `gen2`, `service`. */
-  readonly id: string
-  /** How a person calls it: "gen 1 function". */
-  readonly noun: string
-  /** The word for its binding resource in "granted on the …". */
-  readonly bindingNoun: string
-  /** The token Google requires to call it. */
-  readonly token: 'oidc'
-  /** The role the invoker account needs on the binding resource. */
-  readonly role: string
-  /** Where the binding resource's policy is read and written. */
-  readonly iam: IamApi
-  /** What fix mode needs on the binding resource to grant the role, and a role that holds it. */
-  readonly setIamPolicy: { permission: string; role: string }
+/** HTTP targets (functions, services) take an OIDC ID token whose audience they check. */
+export interface OidcAuth {
+  readonly type: 'oidc'
   /** What audience it accepts, in general terms: the reason given with a drifted audience. */
   readonly audienceHint: string
   /** Why an audience is refused, naming the accepted ones: "a gen 1 function accepts only its URL …". */
   audienceRule(t: Target): string
   /** The audience a job should carry when the `audience` input is empty. */
   defaultAudience(t: Target, uri: string, current: string | undefined): string
-  /** Whether a job URI calls this target (one of its URLs, as the target matches them). */
-  calls(t: Target, uri: string): boolean
   /** Whether a custom audience (the `audience` input) is accepted beyond `t.audiences`. */
   acceptsCustom(t: Target, audience: string): boolean
+}
+
+/** Google APIs take an OAuth access token, and their methods here are POSTs. */
+export interface OauthAuth {
+  readonly type: 'oauth'
+}
+
+/** What calling the target takes for one job: the role fix grants, and every role that is enough. */
+export interface Access {
+  role: string
+  permission: string
+  /** Predefined roles that hold `permission` (the granted role first). */
+  roles: string[]
+  /** Why a wider role is needed, when it is (a body with `overrides`). */
+  why?: string
+}
+
+/** The end of an execution an attempt created (Cloud Run job, workflow). */
+export interface ExecutionResult {
+  name: string
+  /** The final state, or the last one seen when the wait ran out. */
+  state: string
+  succeeded: boolean
+  /** Still running at the deadline. */
+  running: boolean
+  durationMs?: number
+  error?: string
+}
+
+/** One kind of target: everything that differs between kinds lives behind this. */
+export interface TargetKind {
+  /** Short id, stable in outputs and logs: `gen1`, `gen2`, `service`, … */
+  readonly id: string
+  /** How a person calls it: "gen 1 function". */
+  readonly noun: string
+  /** The word for its binding resource in "granted on the …". */
+  readonly bindingNoun: string
+  readonly auth: OidcAuth | OauthAuth
+  /** Where the binding resource's policy is read and written. */
+  readonly iam: IamApi
+  /** What fix mode needs on the binding resource to grant a role, and a role that holds it. */
+  readonly setIamPolicy: { permission: string; role: string }
+  /** What invoking the target takes for this job. */
+  access(t: Target, job: Job): Access
+  /** Whether a job URI calls this target (one of its URLs, as the target matches them). */
+  calls(t: Target, uri: string): boolean
   /** Grants people make by mistake that look like the right one, to explain a 403. */
   nearMisses(t: Target, member: string): string[]
-  /** The command that grants the role to `member` on the binding resource. */
-  grantCommand(t: Target, member: string): string
-  /** The command that opens the target's ingress to all traffic. */
-  openIngressCommand(t: Target): string
+  /** The command that grants `role` to `member` on the binding resource. */
+  grantCommand(t: Target, member: string, role: string): string
+  /** The command that opens the target's ingress to all traffic (targets that have an ingress setting). */
+  openIngressCommand?(t: Target): string
+  /** Follows the execution an attempt created (after `sinceMs`) to its end, or to `deadline`. */
+  followExecution?(g: GoogleClients, t: Target, sinceMs: number, deadline: number, pollMs: number): Promise<ExecutionResult>
 }
 
 /** Told of each resource fix mode might write, as soon as it is known (see the permission probe). */
@@ -72,8 +105,14 @@ export interface Writable {
 /** What a locator needs to read targets: the clients, the region, and shared memos. */
 export interface ReadContext {
   g: GoogleClients
+  /** The run's project id. */
+  project: string
   /** `projects/P/locations/REGION`: where named targets and listings live. */
   parent: string
+  /** The universe's domain (`googleapis.com`): Google API URLs are under it. */
+  universe: string
+  /** The project's policy, read once for the whole run (targets bound on the project share it). */
+  projectPolicy(): Promise<Policy>
   /** A target read once however many jobs share it. */
   memo(key: string, read: () => Promise<Target>): Promise<Target>
   /** A listing of the region made once per run (started early when an audit will need it). */
@@ -104,7 +143,7 @@ export interface Locator {
   /** Reads the target an input names. */
   read(ctx: ReadContext, name: string): Promise<Target>
   /** Whether a job URI is one of this locator's, and then the target it calls. */
-  fromUri(uri: URL): ((ctx: ReadContext) => Promise<Target>) | undefined
+  fromUri(uri: URL, universe: string): ((ctx: ReadContext) => Promise<Target>) | undefined
   /** Every region listing an audit should start early. */
   startListings?(ctx: ReadContext): void
 }
