@@ -2,6 +2,7 @@
  * `npm run demo`: a broken setup taken from real life, repaired by the bundled action as a
  * runner would run it. A gen 2 function's Scheduler job lost its OIDC token in a redeploy, and
  * its account was given roles/cloudfunctions.invoker on the function — the wrong role for gen 2.
+ * Then a second act: a Cloud Run job run by Scheduler, repaired to OAuth and followed to its end.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -36,6 +37,24 @@ async function main(): Promise<void> {
     const writes = fake.requests.filter(r => r.method === 'PATCH' || r.path.endsWith(':setIamPolicy'))
     console.log(`\nWrites seen by the stand-in over the three runs: ${writes.map(w => `${w.method} ${w.path.replace(/^\/v\d\//, '')}`).join(', ')}`)
     if (fix.outputs.result !== 'fixed' || again.outputs.result !== 'ok') process.exitCode = 1
+  } finally {
+    await fake.close()
+  }
+  if (!(await secondAct())) process.exitCode = 1
+}
+
+/** A scheduled Cloud Run job: OAuth where the copied job had OIDC, the role on the job, and the execution followed to its end. */
+async function secondAct(): Promise<boolean> {
+  const fake = await startFakeGcp(SCENARIOS['demo-run-job']())
+  const env = fake.actionEnv(mkdtempSync(join(tmpdir(), 'demo-')))
+  const inputs = { job: 'export-orders', cloud_run_job: 'export-orders', region: 'us-central1', await_execution: 'true' }
+  try {
+    rule('4. a scheduled Cloud Run job: fix, then follow the execution it starts')
+    const fix = await runAction({ ...inputs, mode: 'fix' }, { env })
+    console.log(fix.summary)
+    console.log(`result=${fix.outputs.result} http_status=${fix.outputs.http_status} (exit ${fix.code}, ${(fix.ms / 1000).toFixed(1)} s)`)
+    console.log(`changes=${fix.outputs.changes}`)
+    return fix.outputs.result === 'fixed'
   } finally {
     await fake.close()
   }

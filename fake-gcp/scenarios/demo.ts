@@ -3,7 +3,7 @@
  * redeploy script, and its invoker account got roles/cloudfunctions.invoker on a gen 2
  * function, which does not make it invocable (Cloud Run's roles/run.invoker does).
  */
-import { binding, deployerProject, gen2Function, httpJob, policy, sa, type Scenario } from '../scenario'
+import { binding, cloudRunJob, deployerProject, gen2Function, httpJob, policy, runJobUri, sa, type Scenario } from '../scenario'
 
 export const DEMO_PROJECT = 'demo-proj'
 export const DEMO_PROJECT_NUMBER = '123456789012'
@@ -47,4 +47,23 @@ export function demo(): Scenario {
     caller: sa(DEMO_DEPLOYER),
     wif: { provider: DEMO_PROVIDER, repository: DEMO_REPOSITORY }
   }
+}
+
+/**
+ * The demo's second act: a Cloud Run job run nightly by Scheduler, set up by copying a
+ * function's job — it carries an OIDC token (Google APIs answer 401) and its account was never
+ * given roles/run.invoker on the Cloud Run job.
+ */
+export function demoRunJob(): Scenario {
+  const s = demo()
+  s.cloudRunJobs = [cloudRunJob(DEMO_PROJECT, DEMO_REGION, 'export-orders', { timeline: { pendingMs: 300, runMs: 1500, outcome: 'SUCCEEDED' } })]
+  s.jobs = [
+    httpJob(DEMO_PROJECT, DEMO_REGION, 'export-orders', runJobUri(DEMO_PROJECT_NUMBER, DEMO_REGION, 'export-orders'), {
+      httpMethod: 'POST',
+      oidc: { serviceAccountEmail: DEMO_INVOKER, audience: runJobUri(DEMO_PROJECT_NUMBER, DEMO_REGION, 'export-orders') },
+      schedule: '30 2 * * *',
+      timeZone: 'Europe/Berlin'
+    })
+  ]
+  return s
 }
