@@ -1,23 +1,92 @@
 /**
- * Head to head on the demo's broken gen 2 job, a fresh stand-in per repetition so each starts
- * broken: (a) the manual fix (bench/manual-fix.sh, real gcloud), (b) the action in fix mode,
- * (c) the action in verify mode on the state (b) repaired, and (d) the same without the test run
- * (the check alone). Sides alternate within a repetition.
+ * Head to head on one broken job, a fresh stand-in per repetition so each starts broken:
+ * (a) the manual fix (a script of real gcloud commands), (b) the action in fix mode, (c) the
+ * action in verify mode on the state (b) repaired, and (d) the same without the test run (the
+ * check alone). Sides alternate within a repetition. A `Case` names the job: its world, the
+ * action's inputs, the manual script and the end state both sides must leave; `GEN2` is the
+ * demo's broken gen 2 job, `RUN_JOB` a broken scheduled Cloud Run job.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startFakeGcp, type FakeGcp, type Settings } from '../fake-gcp'
+import { startFakeGcp, type FakeGcp, type Scenario, type Settings } from '../fake-gcp'
 import { runAction } from '../scripts/lib/run-action'
-import { beforeFirstRun, criticalPath, isAuth, track, type Call, type CriticalPath } from './requests'
-import { brokenOne, DEMO_INVOKER, DEMO_PROJECT, DEMO_REGION, ONE_FUNCTION, ONE_JOB } from './scenarios'
+import { FLOORS, RUN_JOB_FLOORS, type Floor, type Mode } from './floor'
+import { beforeFirstRun, criticalPath, isAuth, maxPerMinute, track, type Call, type CriticalPath } from './requests'
+import {
+  brokenOne,
+  brokenRunJob,
+  CLOUD_PLATFORM,
+  DEMO_INVOKER,
+  DEMO_PROJECT,
+  DEMO_REGION,
+  ONE_FUNCTION,
+  ONE_JOB,
+  ONE_RUN_JOB,
+  ONE_RUN_JOB_TRIGGER
+} from './scenarios'
 import { median } from './stats'
+
+export interface Case {
+  id: 'gen2' | 'run-job'
+  /** e.g. "one broken gen 2 job" */
+  title: string
+  scenario: (settings: Settings) => Scenario
+  /** the action's inputs, without `mode` and `test_run` */
+  inputs: Record<string, string>
+  /** the manual side: a bash script and its arguments; it prints `HTTP <status>` of the attempt last */
+  manual: { script: string; args: string[] }
+  /** whether the end state is the repaired one (checked after (a) and after (b)) */
+  repaired: (fake: FakeGcp) => boolean
+  floors: Record<Mode, Floor>
+}
 
 const AUDIENCE = `https://${DEMO_REGION}-${DEMO_PROJECT}.cloudfunctions.net/${ONE_FUNCTION}`
 const JOB = `projects/${DEMO_PROJECT}/locations/${DEMO_REGION}/jobs/${ONE_JOB}`
 const SERVICE = `projects/${DEMO_PROJECT}/locations/${DEMO_REGION}/services/${ONE_FUNCTION}`
 export const ACTION_INPUTS = { job: ONE_JOB, function: ONE_FUNCTION, region: DEMO_REGION, invoker_service_account: DEMO_INVOKER, timeout: '120' }
+
+const hasInvoker = (fake: FakeGcp, resource: string): boolean =>
+  (fake.getPolicy(resource).bindings ?? []).some(b => b.role === 'roles/run.invoker' && !b.condition && b.members.includes(`serviceAccount:${DEMO_INVOKER}`))
+
+/** The demo's gen 2 job: an OIDC token for the invoker with the function's URL, roles/run.invoker on the service. */
+export const GEN2: Case = {
+  id: 'gen2',
+  title: 'one broken gen 2 job',
+  scenario: brokenOne,
+  inputs: ACTION_INPUTS,
+  manual: { script: 'bench/manual-fix.sh', args: [ONE_JOB, ONE_FUNCTION, DEMO_REGION, DEMO_INVOKER, AUDIENCE] },
+  repaired(fake) {
+    const token = fake.getJob(JOB).httpTarget?.oidcToken
+    return token?.serviceAccountEmail === DEMO_INVOKER && token.audience === AUDIENCE && hasInvoker(fake, SERVICE)
+  },
+  floors: FLOORS
+}
+
+const RUN_TRIGGER = `projects/${DEMO_PROJECT}/locations/${DEMO_REGION}/jobs/${ONE_RUN_JOB_TRIGGER}`
+const RUN_JOB_NAME = `projects/${DEMO_PROJECT}/locations/${DEMO_REGION}/jobs/${ONE_RUN_JOB}`
+
+/**
+ * A scheduled Cloud Run job: an OAuth token for the invoker with the cloud-platform scope and no
+ * OIDC token left, roles/run.invoker on the Cloud Run job, and an execution the 200 created.
+ */
+export const RUN_JOB: Case = {
+  id: 'run-job',
+  title: 'one broken scheduled Cloud Run job',
+  scenario: brokenRunJob,
+  inputs: { job: ONE_RUN_JOB_TRIGGER, cloud_run_job: ONE_RUN_JOB, region: DEMO_REGION, timeout: '120' },
+  manual: { script: 'bench/manual-fix-run-job.sh', args: [ONE_RUN_JOB_TRIGGER, ONE_RUN_JOB, DEMO_REGION, DEMO_INVOKER, CLOUD_PLATFORM] },
+  repaired(fake) {
+    const target = fake.getJob(RUN_TRIGGER).httpTarget
+    const token = target?.oauthToken
+    const executions = fake.state.runJobs.get(RUN_JOB_NAME)?.executions.length ?? 0
+    return (
+      !target?.oidcToken && token?.serviceAccountEmail === DEMO_INVOKER && token.scope === CLOUD_PLATFORM && hasInvoker(fake, RUN_JOB_NAME) && executions > 0
+    )
+  },
+  floors: RUN_JOB_FLOORS
+}
 
 export interface SideRun {
   ms: number
@@ -27,6 +96,8 @@ export interface SideRun {
   writes: number
   /** from the start of jobs.run to the end of the last call (the test-run phase as the API sees it) */
   afterRunMs: number
+  /** Logging entries:list calls in the busiest 60 s window */
+  loggingReadsPeakMinute: number
   ok: boolean
   detail: string
 }
@@ -39,6 +110,8 @@ export interface Side {
   medianApiCalls: number
   writes: number
   medianAfterRunMs: number
+  /** the most Logging reads in any minute, over every repetition */
+  loggingReadsPeakMinute: number
   allOk: boolean
 }
 
@@ -50,6 +123,9 @@ export interface Paths {
 }
 
 export interface HeadToHead {
+  /** which Case (`gen2`, `run-job`) */
+  case: Case['id']
+  title: string
   reps: number
   manual: Side
   fix: Side
@@ -77,22 +153,16 @@ function paths(calls: Call[]): Paths {
   return { withAuth: criticalPath(before), api: criticalPath(before.filter(c => !isAuth(c))) }
 }
 
-function repaired(fake: FakeGcp): boolean {
-  const token = fake.getJob(JOB).httpTarget?.oidcToken
-  const invoker = (fake.getPolicy(SERVICE).bindings ?? []).some(
-    b => b.role === 'roles/run.invoker' && !b.condition && b.members.includes(`serviceAccount:${DEMO_INVOKER}`)
-  )
-  return token?.serviceAccountEmail === DEMO_INVOKER && token.audience === AUDIENCE && invoker
-}
+const loggingReads = (calls: Call[]): number => maxPerMinute(calls, c => c.name === 'logging.entries.list')
 
-async function manualOnce(settings: Settings): Promise<SideRun> {
-  const fake = await startFakeGcp(brokenOne(settings))
+async function manualOnce(c: Case, settings: Settings): Promise<SideRun> {
+  const fake = await startFakeGcp(c.scenario(settings))
   const t = track(fake)
   try {
     const env = { ...process.env, ...fake.gcloudEnv(mkdtempSync(join(tmpdir(), 'bench-gcloud-'))) }
     const started = Date.now()
     // async spawn: the stand-in answers from this process's event loop
-    const child = spawn('bash', ['bench/manual-fix.sh', ONE_JOB, ONE_FUNCTION, DEMO_REGION, DEMO_INVOKER, AUDIENCE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('bash', [c.manual.script, ...c.manual.args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d))
     child.stderr.on('data', (d: Buffer) => (out += d))
@@ -100,13 +170,14 @@ async function manualOnce(settings: Settings): Promise<SideRun> {
     const ms = Date.now() - started
     await fake.idle()
     const calls = t.calls()
-    const ok = code === 0 && /HTTP 200/.test(out) && repaired(fake)
+    const ok = code === 0 && /HTTP 200/.test(out) && c.repaired(fake)
     return {
       ms,
       calls: calls.length,
-      apiCalls: calls.filter(c => !isAuth(c)).length,
+      apiCalls: calls.filter(x => !isAuth(x)).length,
       writes: writes(calls),
       afterRunMs: afterRun(calls),
+      loggingReadsPeakMinute: loggingReads(calls),
       ok,
       detail: out.trim().split('\n').pop() ?? ''
     }
@@ -116,23 +187,24 @@ async function manualOnce(settings: Settings): Promise<SideRun> {
 }
 
 async function actionOnce(
+  c: Case,
   settings: Settings
 ): Promise<{ fix: SideRun; verify: SideRun; check: SideRun; fixCalls: Call[]; verifyCalls: Call[]; checks: string[] }> {
-  const fake = await startFakeGcp(brokenOne(settings))
+  const fake = await startFakeGcp(c.scenario(settings))
   const t = track(fake)
   try {
     const env = fake.actionEnv(mkdtempSync(join(tmpdir(), 'bench-action-')))
-    const fixRun = await runAction({ ...ACTION_INPUTS, mode: 'fix' }, { env })
+    const fixRun = await runAction({ ...c.inputs, mode: 'fix' }, { env })
     await fake.idle()
     const fixCalls = t.calls()
-    const fixOk = fixRun.code === 0 && fixRun.outputs.result === 'fixed' && fixRun.outputs.http_status === '200' && repaired(fake)
+    const fixOk = fixRun.code === 0 && fixRun.outputs.result === 'fixed' && fixRun.outputs.http_status === '200' && c.repaired(fake)
     const mark = fake.requests.length
-    const verifyRun = await runAction({ ...ACTION_INPUTS, mode: 'verify' }, { env })
+    const verifyRun = await runAction({ ...c.inputs, mode: 'verify' }, { env })
     await fake.idle()
     const verifyCalls = t.calls(mark)
     const verifyOk = verifyRun.code === 0 && verifyRun.outputs.result === 'ok' && verifyRun.outputs.http_status === '200'
     const mark2 = fake.requests.length
-    const checkRun = await runAction({ ...ACTION_INPUTS, mode: 'verify', test_run: 'false' }, { env })
+    const checkRun = await runAction({ ...c.inputs, mode: 'verify', test_run: 'false' }, { env })
     const checkCalls = t.calls(mark2)
     const checkOk = checkRun.code === 0 && checkRun.outputs.result === 'ok' && checkRun.outputs.http_status === ''
     // what fix found wrong (the manual script checks nothing: it applies the same fix blindly)
@@ -140,9 +212,10 @@ async function actionOnce(
     const side = (r: typeof fixRun, calls: Call[], ok: boolean): SideRun => ({
       ms: r.ms,
       calls: calls.length,
-      apiCalls: calls.filter(c => !isAuth(c)).length,
+      apiCalls: calls.filter(x => !isAuth(x)).length,
       writes: writes(calls),
       afterRunMs: afterRun(calls),
+      loggingReadsPeakMinute: loggingReads(calls),
       ok,
       detail: `result=${r.outputs.result} http_status=${r.outputs.http_status}${ok ? '' : ` exit=${r.code} ${r.stderr.slice(-300)} ${r.stdout.slice(-500)}`}`
     })
@@ -168,11 +241,12 @@ function summarize(label: string, runs: SideRun[]): Side {
     medianApiCalls: median(runs.map(r => r.apiCalls)),
     writes: median(runs.map(r => r.writes)),
     medianAfterRunMs: median(runs.map(r => r.afterRunMs)),
+    loggingReadsPeakMinute: Math.max(...runs.map(r => r.loggingReadsPeakMinute)),
     allOk: runs.every(r => r.ok)
   }
 }
 
-export async function headToHead(reps: number, settings: Settings, log: (m: string) => void): Promise<HeadToHead> {
+export async function headToHead(c: Case, reps: number, settings: Settings, log: (m: string) => void): Promise<HeadToHead> {
   const manual: SideRun[] = []
   const fix: SideRun[] = []
   const verify: SideRun[] = []
@@ -180,9 +254,9 @@ export async function headToHead(reps: number, settings: Settings, log: (m: stri
   let last: Awaited<ReturnType<typeof actionOnce>> | undefined
   for (let i = 0; i < reps; i++) {
     // alternate which side goes first, so neither always runs on a warmer machine
-    const m = i % 2 === 0 ? await manualOnce(settings) : undefined
-    last = await actionOnce(settings)
-    const m2 = m ?? (await manualOnce(settings))
+    const m = i % 2 === 0 ? await manualOnce(c, settings) : undefined
+    last = await actionOnce(c, settings)
+    const m2 = m ?? (await manualOnce(c, settings))
     manual.push(m2)
     fix.push(last.fix)
     verify.push(last.verify)
@@ -196,14 +270,16 @@ export async function headToHead(reps: number, settings: Settings, log: (m: stri
   }
   const a = summarize('(a) manual fix (gcloud)', manual)
   const b = summarize('(b) action, mode: fix', fix)
-  const c = summarize('(c) action, mode: verify (repaired state)', verify)
+  const v = summarize('(c) action, mode: verify (repaired state)', verify)
   const d = summarize('(d) action, mode: verify, test_run: false', check)
   const L = settings.latencyMs ?? 0
   return {
+    case: c.id,
+    title: c.title,
     reps,
     manual: a,
     fix: b,
-    verify: c,
+    verify: v,
     check: d,
     afterRunFloorMs: L + (settings.attemptDelayMs ?? 0) + (settings.logIngestionDelayMs ?? 0) + L,
     ratio: a.medianMs / b.medianMs,

@@ -18,7 +18,7 @@ export interface Call {
   start: number
   end: number
   status: number
-  /** e.g. `scheduler.jobs.get`, `run.services.getIamPolicy` */
+  /** e.g. `scheduler.jobs.get`, `run.services.getIamPolicy`, `run.jobs.get` (a Cloud Run job) */
   name: string
 }
 
@@ -68,16 +68,23 @@ export function callName(method: string, path: string): string {
   const segments = resourcePath.split('/').filter(Boolean).slice(1) // drop the version
   const collections = segments.filter((_, i) => i % 2 === 0)
   const last = collections[collections.length - 1] ?? ''
+  // Scheduler jobs live on /v1 and have no IAM methods; Cloud Run jobs (Admin v2, IAM on v1 and
+  // v2 as gcloud calls it, the regional v1 surface) and their executions are Cloud Run's
+  const runJob = path.startsWith('/v2/') || path.startsWith('/apis/run.googleapis.com/') || /^(get|set)IamPolicy$|^testIamPermissions$/.test(custom ?? '')
   const api =
     last === 'jobs'
-      ? 'scheduler'
-      : last === 'functions'
-        ? `functions${path.startsWith('/v1/') ? '.v1' : ''}`
-        : last === 'services'
-          ? 'run'
-          : last === 'serviceAccounts'
-            ? 'iam'
-            : 'resourcemanager'
+      ? runJob
+        ? 'run'
+        : 'scheduler'
+      : last === 'executions' && collections.includes('jobs')
+        ? 'run'
+        : last === 'functions'
+          ? `functions${path.startsWith('/v1/') ? '.v1' : ''}`
+          : last === 'services'
+            ? 'run'
+            : last === 'serviceAccounts'
+              ? 'iam'
+              : 'resourcemanager'
   const collection = last || 'projects'
   const verb =
     custom ?? (method === 'GET' ? (segments.length % 2 === 0 ? 'get' : 'list') : method === 'PATCH' ? 'patch' : method === 'DELETE' ? 'delete' : 'create')

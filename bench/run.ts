@@ -1,11 +1,12 @@
 /**
- * `npm run bench`: the action against the manual gcloud fix, its critical path, cold start and
- * scale, all against the local Google Cloud stand-in (fake-gcp). Writes bench/results/
+ * `npm run bench`: the action against the manual gcloud fix (a broken gen 2 job, and a broken
+ * scheduled Cloud Run job), its critical path, the test run's wait against Google's own, cold
+ * start and scale, all against the local Google Cloud stand-in (fake-gcp). Writes bench/results/
  * (results.md, results.json, scale.svg, head-to-head.svg, readme-section.md) and prints a summary.
  *
  * Flags (after `npm run bench --`):
  *   --latency MS        per-call latency at the stand-in, modelling Google (default 80)
- *   --reps N            repetitions of the head to head; the median is reported (default 5)
+ *   --reps N            repetitions of each head to head; the median is reported (default 5)
  *   --quick             fewer scale sizes (10 and 100) and fewer cold-start spawns
  *   --attempt-delay MS  from jobs.run to the attempt (default 1000)
  *   --log-delay MS      from the attempt to its log entry being readable (default 2500)
@@ -18,9 +19,9 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { barChart, lineChart } from './chart'
 import { coldStart } from './cold-start'
-import { headToHead } from './head-to-head'
-import { readmeSection, resultsMarkdown, scaleTable, type Results } from './report'
-import { scale, type ScaleRun } from './scale'
+import { GEN2, headToHead, RUN_JOB, type HeadToHead } from './head-to-head'
+import { aboveFloor, AFTER_RUN_TARGET_MS, readmeSection, resultsMarkdown, scaleTable, type Results } from './report'
+import { QUOTAS, scale, type ScaleRun } from './scale'
 import { googleLike } from './scenarios'
 import { seconds } from './stats'
 
@@ -65,8 +66,10 @@ async function main(): Promise<void> {
   const cold = await coldStart(flags.quick ? 10 : 20)
   log(`  node -e 0 ${cold.floorMs.toFixed(0)} ms · dist/index.js ${cold.distMs.toFixed(0)} ms · with @google-cloud/scheduler ${cold.altMs.toFixed(0)} ms`)
 
-  log(`\n▸ head to head, ${flags.reps} repetitions`)
-  const h2h = await headToHead(flags.reps, settings, log)
+  log(`\n▸ head to head, ${GEN2.title}, ${flags.reps} repetitions`)
+  const h2h = await headToHead(GEN2, flags.reps, settings, log)
+  log(`\n▸ head to head, ${RUN_JOB.title}, ${flags.reps} repetitions`)
+  const runJob = await headToHead(RUN_JOB, flags.reps, settings, log)
 
   log('\n▸ scale')
   const sizes = flags.quick ? [10, 100] : [10, 100, 500]
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     logIngestionDelayMs: flags.logDelay,
     reps: flags.reps,
     headToHead: h2h,
+    runJobHeadToHead: runJob,
     coldStart: cold,
     scale: runs,
     totalMs: Date.now() - started
@@ -143,9 +147,26 @@ async function main(): Promise<void> {
   log(
     `rounds before jobs.run: fix ${h2h.fixPath.api.rounds} (+${h2h.fixPath.withAuth.rounds - h2h.fixPath.api.rounds} token) · verify ${h2h.verifyPath.api.rounds} (+${h2h.verifyPath.withAuth.rounds - h2h.verifyPath.api.rounds} token)`
   )
+  log(
+    `Cloud Run job (median of ${flags.reps}): manual ${seconds(runJob.manual.medianMs)} (${runJob.manual.medianApiCalls} calls) · fix ${seconds(runJob.fix.medianMs)} (${runJob.fix.medianApiCalls}) · ` +
+      `verify ${seconds(runJob.verify.medianMs)} (${runJob.verify.medianApiCalls}) · verify without test run ${seconds(runJob.check.medianMs)} (${runJob.check.medianApiCalls}) · a/b = ${runJob.ratio.toFixed(2)}`
+  )
+  log(
+    `Cloud Run job rounds before jobs.run: fix ${runJob.fixPath.api.rounds} (floor ${RUN_JOB.floors.fix.api}) · verify ${runJob.verifyPath.api.rounds} (floor ${RUN_JOB.floors.verify.api})`
+  )
+  const wait = (h: HeadToHead): string =>
+    (['fix', 'verify'] as const)
+      .map(m => {
+        const above = aboveFloor(h, h[m])
+        return `${m} ${seconds(h[m].medianAfterRunMs)} (${above < 0 ? '−' : '+'}${seconds(Math.abs(above))} ${above <= AFTER_RUN_TARGET_MS ? '✓' : 'over target'}, ${h[m].loggingReadsPeakMinute} Logging reads/min)`
+      })
+      .join(' · ')
+  log(`jobs.run → done vs floor ${seconds(h2h.afterRunFloorMs)}: gen 2 ${wait(h2h)} | Cloud Run job ${wait(runJob)}`)
   log(`cold start: node -e 0 ${cold.floorMs.toFixed(0)} ms · dist ${cold.distMs.toFixed(0)} ms · alt ${cold.altMs.toFixed(0)} ms`)
   log('\n' + scaleTable(runs))
-  const failed = [h2h.manual, h2h.fix, h2h.verify, h2h.check].filter(s => !s.allOk).length + runs.filter(r => r.violations.length).length
+  const failed =
+    [h2h, runJob].flatMap(h => [h.manual, h.fix, h.verify, h.check]).filter(s => !s.allOk || s.loggingReadsPeakMinute >= QUOTAS.loggingReadsPerMinute).length +
+    runs.filter(r => r.violations.length).length
   const warned = runs.filter(r => r.quotaWarnings.length).length
   log(
     `\nwrote ${flags.out}/{results.md,results.json,scale.svg,head-to-head.svg,readme-section.md} in ${seconds(results.totalMs)}` +

@@ -1,9 +1,11 @@
 /**
  * The benchmark's worlds. `brokenOne()` is the demo's broken gen 2 job (no OIDC token, its
- * account holds roles/cloudfunctions.invoker instead of roles/run.invoker). `fleet(n)` spreads
- * n jobs over 50 targets (gen 1, gen 2 and Cloud Run), about half of them broken.
+ * account holds roles/cloudfunctions.invoker instead of roles/run.invoker). `brokenRunJob()` is
+ * a broken scheduled Cloud Run job (an OIDC token where the Admin API needs OAuth, and no
+ * roles/run.invoker on the job). `fleet(n)` spreads n jobs over 50 targets (gen 1, gen 2 and
+ * Cloud Run), about half of them broken.
  */
-import { demo, DEMO_DEPLOYER, DEMO_INVOKER, DEMO_PROJECT, DEMO_REGION } from '../fake-gcp/scenarios/demo'
+import { demo, DEMO_DEPLOYER, DEMO_INVOKER, DEMO_PROJECT, DEMO_REGION, demoRunJob } from '../fake-gcp/scenarios/demo'
 import {
   binding,
   defaultRunUrls,
@@ -33,6 +35,22 @@ export function googleLike(latencyMs = 80, attemptDelayMs = 1000, logIngestionDe
 
 export function brokenOne(settings: Settings): Scenario {
   return { ...demo(), settings }
+}
+
+/** the Scheduler job's id, and the Cloud Run job's it runs (the same, as people name them) */
+export const ONE_RUN_JOB_TRIGGER = 'export-orders'
+export const ONE_RUN_JOB = 'export-orders'
+export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform'
+
+/**
+ * The demo's second act: a Cloud Run job run nightly by Scheduler through the Admin API's `:run`
+ * (the project named by number), its Scheduler job copied from a function's. It carries an OIDC
+ * token (the Admin API answers 401: an ID token is no access token), and its account was never
+ * given roles/run.invoker on the Cloud Run job (nothing on the project grants it either). Each
+ * execution provisions for 300 ms and runs for 1.5 s.
+ */
+export function brokenRunJob(settings: Settings): Scenario {
+  return { ...demoRunJob(), settings }
 }
 
 export const FLEET_PROJECT = 'fleet-proj'
