@@ -100,8 +100,8 @@ export function resultsMarkdown(r: Results): string {
     '',
     headToHeadTable(r),
     '',
-    `"jobs.run → done" is from the start of \`jobs.run\` to the end of the last call; it cannot be shorter than ${seconds(h.afterRunFloorMs)} ` +
-      `(the run call, the attempt delay, the log delay, one log read). Before \`jobs.run\`, the manual side spends most of its time starting gcloud (one Python start per command).`,
+    `"jobs.run → done" is from the start of \`jobs.run\` to the end of the last call; Google's own waits put its floor at ${seconds(h.afterRunFloorMs)} ` +
+      `(the run call, the attempt delay, the log delay, one log read; see the test-run section for why a median can land just under it). Before \`jobs.run\`, the manual side spends most of its time starting gcloud (one Python start per command).`,
     '',
     `**a/b = ${h.ratio.toFixed(2)}**: the action repairs and proves the job in ${seconds(h.fix.medianMs)}, the manual commands take ${seconds(h.manual.medianMs)}` +
       ` (${h.ratio >= 1 ? `the action is ${h.ratio.toFixed(1)}× faster` : `the manual fix is ${(1 / h.ratio).toFixed(1)}× faster`}).`,
