@@ -1,7 +1,10 @@
 /**
  * `npm run validate`: the action's metadata and workflows through a real validator
- * (@action-validator/cli), and the README's inputs/outputs tables checked against action.yml
- * so the two cannot drift.
+ * (@action-validator/cli), what the Marketplace accepts (scripts/lib/marketplace.ts: description
+ * under 125 characters, name, branding icon and colour from GitHub's lists, a real author), the
+ * README's inputs/outputs tables checked against action.yml so the two cannot drift, and the
+ * repository name every `uses:` and link in the docs and examples names (package.json's
+ * `repository`, defined there once).
  *
  * action-validator 0.6.0's schema predates `runs.using: node24` (it knows node12/16/20), so
  * action.yml is validated as a copy with `using: node20`, and node24 is asserted here.
@@ -11,8 +14,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { marketplaceProblems, type ActionMetadata } from './lib/marketplace.js'
 
-interface ActionYml {
+interface ActionYml extends ActionMetadata {
   inputs: Record<string, { default?: string }>
   outputs: Record<string, unknown>
   runs: { using: string; main: string }
@@ -33,6 +37,8 @@ const text = readFileSync('action.yml', 'utf8')
 const action = parse(text) as ActionYml
 if (action.runs.using !== 'node24') problems.push(`action.yml: runs.using is ${action.runs.using}, expected node24`)
 if (action.runs.main !== 'dist/index.js') problems.push(`action.yml: runs.main is ${action.runs.main}, expected dist/index.js`)
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; author?: unknown; repository?: { url?: string } | string }
+problems.push(...marketplaceProblems(action, pkg))
 const copy = join(mkdtempSync(join(tmpdir(), 'validate-')), 'action.yml')
 writeFileSync(copy, text.replace(/using: node24/, 'using: node20'))
 validate(copy, 'action.yml (schema; using checked above)')
@@ -74,8 +80,27 @@ for (const [name, spec] of Object.entries(action.inputs)) {
   }
 }
 
+// The repository the action is published as: package.json's `repository`, and nothing else.
+const repoUrl = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url
+const published = /github\.com[/:]([\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(repoUrl ?? '')?.[1]
+if (!published) problems.push(`package.json: \`repository\` must name the GitHub repository the action is published as (got ${JSON.stringify(repoUrl)})`)
+else {
+  const docs = ['README.md', 'SECURITY.md', 'CHANGELOG.md', ...readdirSync('examples/workflows').map(f => join('examples/workflows', f))]
+  const self = new RegExp(`(?:uses:\\s*|github\\.com/)([\\w.-]+/${pkg.name})(?=[@/#)\\s>]|$)`, 'gm')
+  for (const file of docs) {
+    let body = ''
+    try {
+      body = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+    for (const m of body.matchAll(self))
+      if (m[1] !== published) problems.push(`${file}: names ${m[1]}; the action is published as ${published} (package.json "repository")`)
+  }
+}
+
 if (problems.length) {
   console.error(problems.join('\n'))
   process.exit(1)
 }
-console.log(`README tables match action.yml (${inputs.size} inputs, ${outputs.size} outputs)`)
+console.log(`Marketplace metadata valid; README tables match action.yml (${inputs.size} inputs, ${outputs.size} outputs); docs name ${published}`)
