@@ -49508,9 +49508,22 @@ function nameInput(input, value, parse) {
 }
 /**
  * Reads and validates every input. `env` supplies the project fallbacks a runner may have
- * (`GOOGLE_CLOUD_PROJECT`, …, set by google-github-actions/auth and setup-gcloud).
+ * (`GOOGLE_CLOUD_PROJECT`, …, set by google-github-actions/auth and setup-gcloud). A front end
+ * that names inputs its own way (the command line: `--invoker-service-account`) passes `label`:
+ * every input an error quotes ('invoker_service_account') is renamed by it, unless it returns
+ * undefined.
  */
-function readSettings(getInput, env = process.env) {
+function readSettings(getInput, env = process.env, label) {
+    try {
+        return read(getInput, env);
+    }
+    catch (e) {
+        if (label && e instanceof InputError)
+            throw new InputError(e.message.replace(/'([a-z][a-z_]*)'/g, (quoted, input) => label(input) ?? quoted));
+        throw e;
+    }
+}
+function read(getInput, env) {
     const get = (n) => getInput(n).trim();
     const mode = parseMode(get('mode'));
     const named = LOCATORS.map(l => ({ l, value: get(l.input) })).filter(x => x.value);
@@ -55603,6 +55616,16 @@ async function testRun(g, jobs, o) {
 async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
     const result = { job: j.name, inferred: false, runs: 0, passed: false };
     let previous = j.lastAttemptTime;
+    const id = splitName(j.name).id;
+    const waiting = async (what, p) => {
+        const end = o.wait?.(`${id}: ${what}`);
+        try {
+            return await p();
+        }
+        finally {
+            end?.();
+        }
+    };
     for (let retry = 0;; retry++) {
         result.runs++;
         const started = Date.now();
@@ -55625,7 +55648,7 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
             return result;
         }
         // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.
-        const job = await attempts.wait(j.name, previous, deadline);
+        const job = await waiting('waiting for the attempt', () => attempts.wait(j.name, previous, deadline));
         if (!job?.lastAttemptTime) {
             result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`;
             return result;
@@ -55633,7 +55656,7 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
         previous = job.lastAttemptTime;
         result.latencyMs = Date.now() - started;
         result.rpcCode = job.status?.code || undefined;
-        const entry = await watcher.wait(j.name, job.lastAttemptTime, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000)));
+        const entry = await waiting('waiting for the execution log entry', () => watcher.wait(j.name, job.lastAttemptTime, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000))));
         if (entry?.httpRequest?.status) {
             result.httpStatus = entry.httpRequest.status;
             result.inferred = false;
@@ -55652,7 +55675,7 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
                 result.propagationMs = Date.now() - o.fixedAt;
             // A 200 from a Google API only says an execution was created: its end says whether it ran.
             if (j.followExecution) {
-                result.execution = await j.followExecution(started, deadline).catch((e) => ({
+                result.execution = await waiting('waiting for the execution to end', () => j.followExecution(started, deadline)).catch((e) => ({
                     name: '',
                     state: 'UNKNOWN',
                     succeeded: false,
@@ -55667,8 +55690,8 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
         const backoff = Math.min(2000 * 2 ** retry, 15000);
         if (!j.retryWhilePropagating || !authFailure || Date.now() + backoff > deadline)
             return result;
-        log(`${splitName(j.name).id}: attempt returned ${result.httpStatus}; IAM changes take time to propagate, re-running in ${Math.round(backoff / 1000)} s`);
-        await sleep(backoff);
+        log(`${id}: attempt returned ${result.httpStatus}; IAM changes take time to propagate, re-running in ${Math.round(backoff / 1000)} s`);
+        await waiting('waiting for IAM changes to propagate', () => sleep(backoff));
     }
 }
 
@@ -55762,13 +55785,12 @@ function renderMarkdown(o) {
     return out.join('\n') + '\n';
 }
 
-;// CONCATENATED MODULE: ./src/action/publish.ts
-/** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/render/outputs.ts
+/**
+ * The run's outputs (the contract's `result`, `changes`, `http_status`, `jobs`) as strings: the
+ * action sets them as step outputs, the command line prints them parsed (`--format json`). No
+ * GitHub import here, so the command line's bundle needs none.
+ */
 
 function outputs(o) {
     const first = o.jobs[0]?.attempt;
@@ -55799,6 +55821,17 @@ function outputs(o) {
         })))
     };
 }
+
+;// CONCATENATED MODULE: ./src/action/publish.ts
+/** Puts the outcome where GitHub shows it: outputs, annotations, the job summary and the PR comment. */
+
+
+
+
+
+
+
+
 /**
  * Publishes the outcome; with `settings`, also upserts the sticky PR comment (same markdown as
  * the summary). The comment is best-effort: a refusal is a warning, never a failed step.
@@ -56464,7 +56497,7 @@ function executionFollower(g, t) {
     const follow = t?.kind.followExecution;
     return follow && ((since, deadline) => follow(g, t, since, deadline, EXECUTION_POLL_MS));
 }
-async function runEngine(s, g, log) {
+async function runEngine(s, g, log, opts = {}) {
     // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
     const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined;
     let p;
@@ -56485,6 +56518,8 @@ async function runEngine(s, g, log) {
             for (const c of j.checks)
                 log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
         if (s.mode === 'fix' && plan.changes.length) {
+            if (opts.confirm && !(await opts.confirm(plan)))
+                return buildOutcome({ ...s, mode: 'verify' }, plan, undefined, [], undefined);
             const policies = knownPolicies(observed);
             const a = await log.group('Repair', async () => {
                 await preflight(g, plan, observed.project.id, policies, probe);
@@ -56507,7 +56542,14 @@ async function runEngine(s, g, log) {
                 lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
                 retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
                 followExecution: s.awaitExecution ? executionFollower(g, observed.targets[j.target]) : undefined
-            })), { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt: fixed?.at, log: m => log.info(m) }));
+            })), {
+                project: s.project,
+                expectedStatus: s.expectedStatus,
+                timeoutMs: s.timeoutSeconds * 1000,
+                fixedAt: fixed?.at,
+                log: m => log.info(m),
+                wait: log.wait && (what => log.wait(what))
+            }));
         }
     }
     catch (e) {

@@ -85,9 +85,21 @@ function nameInput<T>(input: string, value: string, parse: (v: string) => T): T 
 
 /**
  * Reads and validates every input. `env` supplies the project fallbacks a runner may have
- * (`GOOGLE_CLOUD_PROJECT`, …, set by google-github-actions/auth and setup-gcloud).
+ * (`GOOGLE_CLOUD_PROJECT`, …, set by google-github-actions/auth and setup-gcloud). A front end
+ * that names inputs its own way (the command line: `--invoker-service-account`) passes `label`:
+ * every input an error quotes ('invoker_service_account') is renamed by it, unless it returns
+ * undefined.
  */
-export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Settings {
+export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv = process.env, label?: (input: string) => string | undefined): Settings {
+  try {
+    return read(getInput, env)
+  } catch (e) {
+    if (label && e instanceof InputError) throw new InputError(e.message.replace(/'([a-z][a-z_]*)'/g, (quoted, input: string) => label(input) ?? quoted))
+    throw e
+  }
+}
+
+function read(getInput: GetInput, env: NodeJS.ProcessEnv): Settings {
   const get = (n: string): string => getInput(n).trim()
   const mode = parseMode(get('mode'))
 

@@ -17,6 +17,15 @@ import type { Target } from '../targets'
 export type { Logger } from './logger'
 export { nullLogger } from './logger'
 export type { Outcome } from './outcome'
+export type { Plan } from './plan'
+
+export interface EngineOptions {
+  /**
+   * Fix mode asks this with the plan before anything is written (a terminal's prompt); false
+   * writes nothing and runs nothing: the outcome is verify's (drift, and what fix would change).
+   */
+  confirm?: (plan: Plan) => Promise<boolean>
+}
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
@@ -28,7 +37,7 @@ function executionFollower(g: GoogleClients, t: Target | undefined): TestRunJob[
   return follow && ((since, deadline) => follow(g, t, since, deadline, EXECUTION_POLL_MS))
 }
 
-export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Promise<Outcome> {
+export async function runEngine(s: Settings, g: GoogleClients, log: Logger, opts: EngineOptions = {}): Promise<Outcome> {
   // Fix mode tests its write permissions while it reads, so the preflight costs no extra round trip.
   const probe = s.mode === 'fix' ? new PermissionProbe(g) : undefined
   let p: Plan | undefined
@@ -52,6 +61,7 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Pro
         log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`)
 
     if (s.mode === 'fix' && plan.changes.length) {
+      if (opts.confirm && !(await opts.confirm(plan))) return buildOutcome({ ...s, mode: 'verify' }, plan, undefined, [], undefined)
       const policies = knownPolicies(observed)
       const a = await log.group('Repair', async () => {
         await preflight(g, plan, observed.project.id, policies, probe)
@@ -78,7 +88,14 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger): Pro
               retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
               followExecution: s.awaitExecution ? executionFollower(g, observed.targets[j.target!]) : undefined
             })),
-          { project: s.project, expectedStatus: s.expectedStatus, timeoutMs: s.timeoutSeconds * 1000, fixedAt: fixed?.at, log: m => log.info(m) }
+          {
+            project: s.project,
+            expectedStatus: s.expectedStatus,
+            timeoutMs: s.timeoutSeconds * 1000,
+            fixedAt: fixed?.at,
+            log: m => log.info(m),
+            wait: log.wait && (what => log.wait!(what))
+          }
         )
       )
     }

@@ -8,6 +8,11 @@ export interface Logger {
   debug(message: () => string): void
   /** One phase of the run (the action folds it into a log group). */
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
+  /**
+   * A wait begins (for an attempt, a log entry, IAM propagation, an execution); the function it
+   * returns ends it. Optional: a terminal shows what it waits for and how long so far.
+   */
+  wait?(what: string): () => void
 }
 
 export const nullLogger: Logger = {

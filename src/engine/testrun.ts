@@ -49,6 +49,8 @@ export interface TestRunOptions {
   /** When the fix's last write landed. */
   fixedAt?: number
   log?: (message: string) => void
+  /** A wait begins (see Logger.wait); the function it returns ends it. */
+  wait?: (what: string) => () => void
   /** Poll cadence (tests shorten it). */
   jobPollMs?: number
   logPollMs?: number
@@ -332,6 +334,15 @@ async function runOne(
 ): Promise<AttemptResult> {
   const result: AttemptResult = { job: j.name, inferred: false, runs: 0, passed: false }
   let previous = j.lastAttemptTime
+  const id = splitName(j.name).id
+  const waiting = async <T>(what: string, p: () => Promise<T>): Promise<T> => {
+    const end = o.wait?.(`${id}: ${what}`)
+    try {
+      return await p()
+    } finally {
+      end?.()
+    }
+  }
   for (let retry = 0; ; retry++) {
     result.runs++
     const started = Date.now()
@@ -353,7 +364,7 @@ async function runOne(
       return result
     }
     // Detect the attempt on the job itself: it moves lastAttemptTime and sets status.
-    const job = await attempts.wait(j.name, previous, deadline)
+    const job = await waiting('waiting for the attempt', () => attempts.wait(j.name, previous, deadline))
     if (!job?.lastAttemptTime) {
       result.error = `no attempt seen within the ${Math.round(o.timeoutMs / 1000)} s timeout`
       return result
@@ -362,7 +373,9 @@ async function runOne(
     result.latencyMs = Date.now() - started
     result.rpcCode = job.status?.code || undefined
 
-    const entry = await watcher.wait(j.name, job.lastAttemptTime, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000)))
+    const entry = await waiting('waiting for the execution log entry', () =>
+      watcher.wait(j.name, job.lastAttemptTime!, Math.min(deadline, Date.now() + (o.logWaitMs ?? 45000)))
+    )
     if (entry?.httpRequest?.status) {
       result.httpStatus = entry.httpRequest.status
       result.inferred = false
@@ -379,13 +392,15 @@ async function runOne(
       if (o.fixedAt !== undefined && retry > 0) result.propagationMs = Date.now() - o.fixedAt
       // A 200 from a Google API only says an execution was created: its end says whether it ran.
       if (j.followExecution) {
-        result.execution = await j.followExecution(started, deadline).catch((e: unknown): ExecutionResult => ({
-          name: '',
-          state: 'UNKNOWN',
-          succeeded: false,
-          running: false,
-          error: e instanceof Error ? e.message : String(e)
-        }))
+        result.execution = await waiting('waiting for the execution to end', () => j.followExecution!(started, deadline)).catch(
+          (e: unknown): ExecutionResult => ({
+            name: '',
+            state: 'UNKNOWN',
+            succeeded: false,
+            running: false,
+            error: e instanceof Error ? e.message : String(e)
+          })
+        )
         result.passed = result.execution.succeeded
       }
       return result
@@ -393,7 +408,7 @@ async function runOne(
     const authFailure = result.httpStatus === 401 || result.httpStatus === 403
     const backoff = Math.min(2000 * 2 ** retry, 15000)
     if (!j.retryWhilePropagating || !authFailure || Date.now() + backoff > deadline) return result
-    log(`${splitName(j.name).id}: attempt returned ${result.httpStatus}; IAM changes take time to propagate, re-running in ${Math.round(backoff / 1000)} s`)
-    await sleep(backoff)
+    log(`${id}: attempt returned ${result.httpStatus}; IAM changes take time to propagate, re-running in ${Math.round(backoff / 1000)} s`)
+    await waiting('waiting for IAM changes to propagate', () => sleep(backoff))
   }
 }
