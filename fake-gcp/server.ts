@@ -142,6 +142,7 @@ export async function listen(state: FakeState, dispatcher: Dispatcher, port = 0)
     }
     record.status = status
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {})
+    record.response = typeof payload === 'string' ? payload : (JSON.parse(text) as unknown)
     res.writeHead(status, { 'content-type': typeof payload === 'string' ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8', ...headers })
     res.end(text)
   }

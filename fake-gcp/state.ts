@@ -102,6 +102,8 @@ export interface RequestRecord {
   status: number
   time: number
   principal?: string
+  /** what the stand-in answered: the JSON body as sent (a snapshot), or the text of a non-JSON answer; absent for a dropped connection */
+  response?: unknown
 }
 
 export const SA_DOMAIN = /^([^@]+)@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/i
