@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     const fix = await step('2. fix --yes: apply the plan, then prove it with a test run', ['fix', '--yes', ...args])
     const again = await step('3. verify again, for a script: --format json', ['verify', ...args, '--format', 'json', '--test-run', 'false'])
     const result = (JSON.parse(again.stdout) as { result: string }).result
+    console.log(`\nverify: exit ${verify.code} · fix --yes: exit ${fix.code} · verify --format json: exit ${again.code}, result ${result}`)
     if (verify.code !== 1 || fix.code !== 0 || again.code !== 0 || result !== 'ok') process.exitCode = 1
   } finally {
     await fake.close()
