@@ -86,7 +86,7 @@ const published = /github\.com[/:]([\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(repoUrl ?
 if (!published) problems.push(`package.json: \`repository\` must name the GitHub repository the action is published as (got ${JSON.stringify(repoUrl)})`)
 else {
   const docs = ['README.md', 'SECURITY.md', 'CHANGELOG.md', ...readdirSync('examples/workflows').map(f => join('examples/workflows', f))]
-  const self = new RegExp(`(?:uses:\\s*|github\\.com/)([\\w.-]+/${pkg.name})(?=[@/#)\\s>]|$)`, 'gm')
+  const self = new RegExp(`(?:uses:\\s*|github\\.com/|github:)([\\w.-]+/${pkg.name})(?=[@/#)\\s>]|$)`, 'gm')
   for (const file of docs) {
     let body = ''
     try {
