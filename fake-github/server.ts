@@ -93,6 +93,9 @@ export async function start(opts: FakeGithubOptions): Promise<FakeGithub> {
     const auth = /^(token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')
     if (!auth || auth[2] !== opts.token) return fail(res, 401, 'Bad credentials')
 
+    // An installation token (a workflow's GITHUB_TOKEN) may not read /user; a user's token may.
+    if (url.pathname === '/user' && req.method === 'GET')
+      return login.endsWith('[bot]') ? fail(res, 403, 'Resource not accessible by integration') : send(res, 200, { login, type: 'User' })
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)
     const edit = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname)
     const write = req.method === 'POST' || req.method === 'PATCH'

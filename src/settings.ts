@@ -67,6 +67,19 @@ export function parseMode(value: string): Mode {
   return v
 }
 
+/**
+ * `test_run`: `auto` (the default) test-runs the jobs a run names (ids, or those calling a named
+ * target) but not a `job: '*'` audit, which would fire every job of a location on every push.
+ */
+export function parseTestRun(value: string, jobs: JobSelection): boolean {
+  if (value.trim().toLowerCase() === 'auto' || value.trim() === '') return jobs.kind !== 'all'
+  try {
+    return parseBoolean('test_run', value, true)
+  } catch {
+    throw bad('test_run', value, 'expected auto, true or false.')
+  }
+}
+
 /** Splits a list input on newlines and commas, dropping blanks. */
 export const splitList = (value: string): string[] =>
   value
@@ -202,7 +215,7 @@ function read(getInput: GetInput, env: NodeJS.ProcessEnv): Settings {
     invokerServiceAccount: invoker,
     audience,
     checkServiceAgent: parseBoolean('check_service_agent', getInput('check_service_agent'), true),
-    testRun: parseBoolean('test_run', getInput('test_run'), true),
+    testRun: parseTestRun(getInput('test_run'), jobs),
     awaitExecution: parseBoolean('await_execution', getInput('await_execution'), false),
     expectedStatus: parseIntInRange('expected_status', getInput('expected_status'), 200, 100, 599),
     timeoutSeconds: parseIntInRange('timeout', getInput('timeout'), 180, 1, 3600),

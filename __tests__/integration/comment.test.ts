@@ -71,7 +71,7 @@ describe('sticky PR comment', () => {
     const id = mine[0].id
     // The comment says what the job summary says, after the hidden marker.
     expect(mine[0].body).toBe(`${marker}\n${first.summary}`)
-    expect(mine[0].body).toMatch(/✅ \*\*ok\*\*/)
+    expect(mine[0].body).toMatch(/## ✅ ok/)
 
     const second = await act(drifted(), inputs(), prEnv(gh))
     expect(second.outputs.result).toBe('drift')
@@ -80,7 +80,7 @@ describe('sticky PR comment', () => {
     expect(after.length).toBe(2)
     expect(after.filter(c => c.body.includes(marker)).map(c => c.id)).toEqual([id])
     expect(after.find(c => c.id === id)!.body).toBe(`${marker}\n${second.summary}`)
-    expect(after.find(c => c.id === id)!.body).toMatch(/⚠️ \*\*drift\*\*/)
+    expect(after.find(c => c.id === id)!.body).toMatch(/## ⚠️ drift/)
     expect(after.find(c => c.id !== id)).toMatchObject({ body: 'Please also check the staging job.', user: 'octocat' })
     expect(writesTo(gh).map(r => `${r.method} ${r.path}`)).toEqual(['POST /repos/acme/jobs/issues/7/comments', `PATCH /repos/acme/jobs/issues/comments/${id}`])
 
@@ -97,9 +97,9 @@ describe('sticky PR comment', () => {
     await act(drifted(), inputs(), prEnv(gh, { GITHUB_WORKFLOW: 'Nightly' }))
     const bodies = gh.commentsOn('acme/jobs', PR).map(c => c.body)
     expect(bodies.length).toBe(3)
-    expect(bodies[0]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check:[0-9a-f]{12} -->\n[\s\S]*\*\*ok\*\*/)
-    expect(bodies[1]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check-staging:[0-9a-f]{12} -->\n[\s\S]*\*\*drift\*\*/)
-    expect(bodies[2]).toMatch(/^<!-- scheduler-oidc-doctor:Nightly:check:[0-9a-f]{12} -->\n[\s\S]*\*\*drift\*\*/)
+    expect(bodies[0]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check:[0-9a-f]{12} -->\n[\s\S]*## ✅ ok/)
+    expect(bodies[1]).toMatch(/^<!-- scheduler-oidc-doctor:CI:check-staging:[0-9a-f]{12} -->\n[\s\S]*## ⚠️ drift/)
+    expect(bodies[2]).toMatch(/^<!-- scheduler-oidc-doctor:Nightly:check:[0-9a-f]{12} -->\n[\s\S]*## ⚠️ drift/)
   })
 
   it('matrix legs (same workflow and job id, another location or job) keep their own comments', async () => {

@@ -29,7 +29,7 @@ const withRoles = (roles: string[], actAs: boolean, edit: Parameters<typeof worl
 
 describe('least privilege', () => {
   it('verify of every job, with test runs and exact statuses from the log, needs only the verify roles', async () => {
-    const r = await act(withRoles(VERIFY_ROLES, false), { mode: 'verify', job: '*', location: R, project_id: P })
+    const r = await act(withRoles(VERIFY_ROLES, false), { mode: 'verify', job: '*', location: R, project_id: P, test_run: 'true' })
     expect(r.outputs.result).toBe('ok')
     expect(r.jobs.map(j => j.http_status)).toEqual([200, 200, 200])
     expect(r.summary).not.toMatch(/inferred/)

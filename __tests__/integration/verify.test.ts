@@ -6,8 +6,16 @@ import { act, API_URL, closeAll, DEPLOYER, fn, healthy, INVOKER, job, jobName, P
 afterAll(closeAll)
 
 describe('verify mode', () => {
-  it('a healthy project: ok, 200 for each job, and not one write (asserted from the request log)', async () => {
+  it("test_run: auto (the default) does not fire the jobs of a job: '*' audit: no jobs.run at all", async () => {
     const r = await act(healthy(), { mode: 'verify', job: '*', location: R })
+    expect(r.outputs.result).toBe('ok')
+    expect(r.outputs.http_status).toBe('')
+    expect(r.jobs.map(j => j.http_status)).toEqual([null, null, null])
+    expect(r.fake.requests.some(q => q.path.endsWith(':run'))).toBe(false)
+  })
+
+  it('a healthy project: ok, 200 for each job, and not one write (asserted from the request log)', async () => {
+    const r = await act(healthy(), { mode: 'verify', job: '*', location: R, test_run: 'true' })
     expect(r.outputs.result).toBe('ok')
     expect(r.code).toBe(0)
     expect(r.jobs.map(j => [j.job.split('/').pop(), j.http_status, j.result])).toEqual([
@@ -73,7 +81,7 @@ describe('what an audit meets', () => {
         httpJob(P, R, 'slack-digest', 'https://hooks.example.com/digest', { oidc: { serviceAccountEmail: INVOKER, audience: 'https://hooks.example.com' } })
       )
     })
-    const r = await act(s, { mode: 'verify', job: '*', location: R })
+    const r = await act(s, { mode: 'verify', job: '*', location: R, test_run: 'true' })
     expect(r.outputs.result).toBe('ok')
     expect(r.jobs.find(j => j.job === jobName('slack-digest'))).toMatchObject({
       http_status: null,
@@ -102,7 +110,7 @@ describe('blockers and warnings', () => {
       [200, []],
       [200, []]
     ])
-    expect(r.summary).toContain(`INGRESS_TRAFFIC_INTERNAL_ONLY (admits Cloud Scheduler from ${P})`)
+    expect(r.summary).toContain(`INGRESS\\_TRAFFIC\\_INTERNAL\\_ONLY (admits Cloud Scheduler from ${P})`)
   })
 
   it('an internal-only function in another project than the job: blocker, explained, nothing written', async () => {
@@ -119,7 +127,7 @@ describe('blockers and warnings', () => {
     expect(r.outputs.result).toBe('failed')
     expect(r.outputs.http_status).toBe('404')
     expect(r.jobs[0].findings.map(f => f.check)).toEqual(['target.ingress'])
-    expect(r.summary).toMatch(/Cause: Ingress: ALLOW_INTERNAL_ONLY \(the job is in project acme-prod, the target in acme-shared\)/)
+    expect(r.summary).toMatch(/Cause: Ingress: ALLOW\\_INTERNAL\\_ONLY \(the job is in project acme-prod, the target in acme-shared\)/)
     expect(r.summary).toMatch(/Create the job in acme-shared/)
     expect(writes(r.fake)).toEqual([])
   })
@@ -176,7 +184,7 @@ describe('blockers and warnings', () => {
     })
     const r = await act(s, { mode: 'fix', job: 'legacy-job', region: R, test_run: 'false' })
     expect(r.outputs.result).toBe('failed')
-    expect(r.summary).toMatch(/invoker_service_account/)
+    expect(r.summary).toMatch(/invoker\\_service\\_account/)
   })
 
   it('a target that answers 500: authentication is fine, the step still fails and says so', async () => {

@@ -16,16 +16,19 @@ import {
 } from '../../src/action/comment'
 import { start } from '../../fake-github/server'
 
-/** An in-memory pull request that records every write. */
-function memory(initial: { id: number; body: string }[] = []) {
-  const comments = initial.map(c => ({ ...c }))
+const BOT = 'github-actions[bot]'
+
+/** An in-memory pull request that records every write; comments are the bot's unless they name an author. */
+function memory(initial: { id: number; body: string; author?: string }[] = [], me = BOT) {
+  const comments = initial.map(c => ({ author: BOT, ...c }))
   const writes: string[] = []
   let next = 9000
   const api: PullRequestComments = {
     list: async () => comments.map(c => ({ ...c })),
+    whoami: async () => me,
     create: async body => {
       writes.push(`create`)
-      comments.push({ id: next++, body })
+      comments.push({ id: next++, body, author: me })
     },
     update: async (id, body) => {
       writes.push(`update ${id}`)
@@ -38,6 +41,26 @@ function memory(initial: { id: number; body: string }[] = []) {
 const MARKER = stickyMarker('CI', 'check')
 
 describe('upsertStickyComment', () => {
+  it("someone else's comment carrying the marker, or ours quoting it mid-body, is never taken for ours", async () => {
+    const pr = memory([
+      { id: 1, body: `${MARKER}\nforged by a reviewer`, author: 'mallory' },
+      { id: 2, body: `## another report quoting ${MARKER} from a hostile audience` }
+    ])
+    expect(await upsertStickyComment(pr.api, MARKER, '## report')).toBe('created')
+    expect(pr.writes).toEqual(['create'])
+    expect(pr.comments.map(c => c.body)).toEqual([
+      `${MARKER}\nforged by a reviewer`,
+      `## another report quoting ${MARKER} from a hostile audience`,
+      `${MARKER}\n## report`
+    ])
+  })
+
+  it('a personal token finds its own comment by its own login', async () => {
+    const pr = memory([{ id: 7, body: `${MARKER}\nold`, author: 'octocat' }], 'octocat')
+    expect(await upsertStickyComment(pr.api, MARKER, '## new')).toBe('updated')
+    expect(pr.writes).toEqual(['update 7'])
+  })
+
   it('creates the comment, marker first, when none carries the marker', async () => {
     const pr = memory([{ id: 1, body: 'LGTM' }])
     expect(await upsertStickyComment(pr.api, MARKER, '## report')).toBe('created')
@@ -56,7 +79,7 @@ describe('upsertStickyComment', () => {
     ])
     expect(await upsertStickyComment(pr.api, MARKER, 'new report')).toBe('updated')
     expect(pr.writes).toEqual(['update 3'])
-    expect(pr.comments).toEqual([
+    expect(pr.comments.map(({ author: _author, ...c }) => c)).toEqual([
       { id: 1, body: 'LGTM' },
       { id: 2, body: `${other}\nstaging report` },
       { id: 3, body: `${MARKER}\nnew report` },
@@ -81,7 +104,7 @@ describe('upsertStickyComment', () => {
     const noise = Array.from({ length: 230 }, (_, i) => ({ repo: 'acme/jobs', issue: 7, body: `comment ${i}` }))
     const gh = await start({
       token: 't0ken',
-      comments: [...noise.slice(0, 150), { repo: 'acme/jobs', issue: 7, body: `${MARKER}\nold`, id: 77777 }, ...noise.slice(150)]
+      comments: [...noise.slice(0, 150), { repo: 'acme/jobs', issue: 7, body: `${MARKER}\nold`, id: 77777, user: 'github-actions[bot]' }, ...noise.slice(150)]
     })
     try {
       const api = githubComments('t0ken', { owner: 'acme', repo: 'jobs', number: 7 }, { baseUrl: gh.url })
@@ -90,7 +113,7 @@ describe('upsertStickyComment', () => {
       expect(gh.commentsOn('acme/jobs', 7).length).toBe(231)
       expect(gh.comments.find(c => c.id === 77777)!.body).toBe(`${MARKER}\nnew`)
       // Two listings (the explicit one, then the upsert's), each 100 + 100 + 31.
-      const gets = gh.requests.filter(r => r.method === 'GET').map(r => new URL(r.path, gh.url).searchParams)
+      const gets = gh.requests.filter(r => r.method === 'GET' && r.path !== '/user').map(r => new URL(r.path, gh.url).searchParams)
       expect(gets.map(q => `${q.get('per_page')}:${q.get('page') ?? '1'}`)).toEqual(['100:1', '100:2', '100:3', '100:1', '100:2', '100:3'])
       expect(gh.requests.filter(r => r.method !== 'GET').map(r => `${r.method} ${r.path}`)).toEqual(['PATCH /repos/acme/jobs/issues/comments/77777'])
     } finally {

@@ -268,7 +268,8 @@ describe('observe: Google API targets from job URIs', () => {
       found: 'OIDC token',
       expected: 'OAuth token (the target pubsub.googleapis.com is a Google API)',
       blocker: true,
-      remedy: `gcloud scheduler jobs update http a --project ${P} --location ${R} --oauth-service-account-email ${SA}`
+      remedy: `gcloud scheduler jobs update http a --project ${P} --location ${R} --oauth-service-account-email ${SA}`,
+      command: `gcloud scheduler jobs update http a --project ${P} --location ${R} --oauth-service-account-email ${SA}`
     })
     expect(hasBlocker(p.jobs[0])).toBe(true)
     expect(notOk(p.jobs[1])).toEqual([])
@@ -475,7 +476,8 @@ describe('plan: a Cloud Run job target', () => {
       found: 'OIDC token',
       expected: 'OAuth token',
       fixedBy: 'job.oauth',
-      remedy: `Google APIs reject OIDC ID tokens (401). ${setOauth()}`
+      remedy: `Google APIs reject OIDC ID tokens (401). ${setOauth()}`,
+      command: setOauth()
     })
     expect(byId(jp)['job.service_account']).toEqual({
       id: 'job.service_account',
@@ -484,7 +486,8 @@ describe('plan: a Cloud Run job target', () => {
       found: 'none',
       expected: SA,
       fixedBy: 'job.oauth',
-      remedy: setOauth()
+      remedy: setOauth(),
+      command: setOauth()
     })
     expect(byId(jp)['job.scope']).toEqual({
       id: 'job.scope',
@@ -513,7 +516,8 @@ describe('plan: a Cloud Run job target', () => {
       found: 'no token',
       expected: 'OAuth token',
       fixedBy: 'job.oauth',
-      remedy: `Without a token Google APIs answer (401). ${setOauth()}`
+      remedy: `Without a token Google APIs answer (401). ${setOauth()}`,
+      command: setOauth()
     })
     expect(notOk(jp)).toEqual(['job.scope', 'job.service_account', 'job.token'])
     expect(p.changes).toEqual([
@@ -548,7 +552,8 @@ describe('plan: a Cloud Run job target', () => {
       found: PUBSUB_SCOPE,
       expected: CLOUD_PLATFORM,
       fixedBy: 'job.oauth',
-      remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${setOauth()}`
+      remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${setOauth()}`,
+      command: setOauth()
     })
     expect(p.changes).toEqual([
       {
@@ -583,7 +588,8 @@ describe('plan: a Cloud Run job target', () => {
       found: 'GET',
       expected: 'POST',
       blocker: true,
-      remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: gcloud scheduler jobs update http j1 --project ${P} --location ${R} --http-method POST`
+      remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: gcloud scheduler jobs update http j1 --project ${P} --location ${R} --http-method POST`,
+      command: `gcloud scheduler jobs update http j1 --project ${P} --location ${R} --http-method POST`
     })
     expect(c.remedy).toContain('--http-method POST')
     expect(c.remedy).toContain(`--project ${P}`)
@@ -611,7 +617,8 @@ describe('plan: a Cloud Run job target', () => {
       found: 'missing',
       expected: `${RUN_INVOKER} for ${M} on ${ETL}`,
       fixedBy: 'iam.invoker',
-      remedy: `Without it the target answers 403. gcloud run jobs add-iam-policy-binding etl --project ${P} --region ${R} --member ${M} --role ${RUN_INVOKER}`
+      remedy: `Without it the target answers 403. gcloud run jobs add-iam-policy-binding etl --project ${P} --region ${R} --member ${M} --role ${RUN_INVOKER}`,
+      command: `gcloud run jobs add-iam-policy-binding etl --project ${P} --region ${R} --member ${M} --role ${RUN_INVOKER}`
     })
     expect(p.changes).toEqual([{ job: JOB('j1'), resource: ETL, kind: 'iam.invoker', before: null, after: { role: RUN_INVOKER, member: M } }])
   })
@@ -663,7 +670,8 @@ describe('plan: a Cloud Run job target', () => {
       found: 'missing',
       expected: `${WITH_OVERRIDES} for ${M} on ${ETL} (the job's body has overrides)`,
       fixedBy: 'iam.invoker',
-      remedy: `Without it the target answers 403. gcloud run jobs add-iam-policy-binding etl --project ${P} --region ${R} --member ${M} --role ${WITH_OVERRIDES}`
+      remedy: `Without it the target answers 403. gcloud run jobs add-iam-policy-binding etl --project ${P} --region ${R} --member ${M} --role ${WITH_OVERRIDES}`,
+      command: `gcloud run jobs add-iam-policy-binding etl --project ${P} --region ${R} --member ${M} --role ${WITH_OVERRIDES}`
     })
     expect(p.changes).toEqual([{ job: JOB('j1'), resource: ETL, kind: 'iam.invoker', before: null, after: { role: WITH_OVERRIDES, member: M } }])
   })
@@ -705,7 +713,8 @@ describe('plan: a workflow target', () => {
       found: 'missing',
       expected: `${WF_INVOKER} for ${M} on ${PROJECT}`,
       fixedBy: 'iam.invoker',
-      remedy: `Without it the target answers 403. gcloud projects add-iam-policy-binding ${P} --project ${P} --member ${M} --role ${WF_INVOKER}`
+      remedy: `Without it the target answers 403. gcloud projects add-iam-policy-binding ${P} --project ${P} --member ${M} --role ${WF_INVOKER}`,
+      command: `gcloud projects add-iam-policy-binding ${P} --project ${P} --member ${M} --role ${WF_INVOKER}`
     })
     expect(p.changes).toEqual([{ job: JOB('j1'), resource: PROJECT, kind: 'iam.invoker', before: null, after: { role: WF_INVOKER, member: M } }])
   })
@@ -1218,6 +1227,10 @@ describe('the report of a followed execution', () => {
     execution
   })
   const HEAD = `Test run: %s HTTP 200 (from the execution log), expected 200; attempt seen 4.2 s after jobs.run.`
+  /** The report's first line. */
+  const verdict = (o: Outcome): string => renderMarkdown(o).split('\n')[0]
+  /** Google's text as the report shows it in markdown: `_` (and the like) escaped. */
+  const md = (s: string): string => s.replace(/[\\`*_[\]|~]/g, c => `\\${c}`)
   const head = (icon: string): string => HEAD.replace('%s', icon)
 
   it('succeeded: no explanation; the line names the execution, its state and duration; outputs carry {name, state}', () => {
@@ -1252,7 +1265,11 @@ describe('the report of a followed execution', () => {
     expect(j.explanation).toBe(why)
     expect(j.result).toBe('failed')
     expect(o.result).toBe('failed')
-    expect(testLine(j, 200)).toBe(`${head('✅')} Execution \`${RUN_EXEC('etl-fail')}\`: ❌ EXECUTION_FAILED after 7.0 s (${FAILURE}). Cause: ${why}.`)
+    // The cause quoted from Google is markdown text: its underscores are escaped.
+    expect(testLine(j, 200)).toBe(`${head('✅')} Execution \`${RUN_EXEC('etl-fail')}\`: ❌ EXECUTION_FAILED after 7.0 s (${FAILURE}). Cause: ${md(why)}.`)
+    // The verdict: the job, and that its execution ended failed (the line below quotes why).
+    const cause = `## ❌ failed: \`j1\` got HTTP 200, its execution ended EXECUTION\\_FAILED; see below`
+    expect(verdict(o).slice(0, cause.length)).toBe(cause)
     expect(JSON.parse(outputs(o).jobs)[0].execution).toEqual({ name: RUN_EXEC('etl-fail'), state: 'EXECUTION_FAILED' })
   })
 
@@ -1268,7 +1285,9 @@ describe('the report of a followed execution', () => {
     const why = `the execution ${RUN_EXEC('etl-ok')} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
     expect(j.explanation).toBe(why)
     expect(j.result).toBe('failed')
-    expect(testLine(j, 200)).toBe(`${head('✅')} Execution \`${RUN_EXEC('etl-ok')}\`: ❌ still running at the timeout. Cause: ${why}.`)
+    expect(testLine(j, 200)).toBe(`${head('✅')} Execution \`${RUN_EXEC('etl-ok')}\`: ❌ still running at the timeout. Cause: ${md(why)}.`)
+    const cause = `## ❌ failed: \`j1\` got HTTP 200, its execution still ran at the timeout; see below`
+    expect(verdict(o).slice(0, cause.length)).toBe(cause)
     expect(JSON.parse(outputs(o).jobs)[0].execution).toEqual({ name: RUN_EXEC('etl-ok'), state: 'RUNNING' })
   })
 
@@ -1282,10 +1301,12 @@ describe('the report of a followed execution', () => {
     const o = outcomeOf(attempt(x, false))
     const j = o.jobs[0]
     expect(j.result).toBe('failed')
-    expect(testLine(j, 200)).toContain(` Execution \`none found\`: ❌ ${x.state} (${x.error}).`)
+    expect(testLine(j, 200)).toContain(` Execution \`none found\`: ❌ ${x.state} (${md(x.error!)}).`)
     expect(j.explanation).toContain(x.error!)
-    // No execution was seen: the cause must not read as if one had run and ended.
+    // No execution was seen: the cause must not read as if one had run and ended, in the line or the verdict.
     expect(j.explanation).not.toMatch(/the execution it created ended/)
+    expect(verdict(o)).toMatch(/^## ❌ failed: `j1` got HTTP 200, its execution could not be followed; /)
+    expect(verdict(o)).not.toMatch(/execution ended/)
   })
 
   it('not awaited: no execution line, and no `execution` key in the outputs', () => {

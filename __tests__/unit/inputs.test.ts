@@ -129,6 +129,24 @@ describe("readActionSettings: the settings plus the action's own inputs", () => 
   })
 })
 
+describe('test_run: auto (the default) runs named jobs, not an audit of every job', () => {
+  it.each([
+    ['named job, default', { job: 'j1' }, true],
+    ['named job, auto', { job: 'j1', test_run: 'auto' }, true],
+    ['jobs selected by a target input, default', { job: '', function: 'fn' }, true],
+    ["job: '*', default", { job: '*' }, false],
+    ["job: '*', AUTO", { job: '*', test_run: 'AUTO' }, false],
+    ["job: '*', forced true", { job: '*', test_run: 'true' }, true],
+    ['named job, forced false', { job: 'j1', test_run: 'false' }, false]
+  ])('%s → %s', (_name, inputs, expected) => {
+    expect(read({ ...BASE, ...inputs }).testRun).toBe(expected)
+  })
+
+  it('a bad value names the input and the choices', () => {
+    expect(() => read({ ...BASE, test_run: 'sometimes' })).toThrow('Invalid \'test_run\' "sometimes": expected auto, true or false.')
+  })
+})
+
 describe('readSettings job selection', () => {
   it.each([
     ['a single id', 'j1', { kind: 'named', ids: ['j1'] }],

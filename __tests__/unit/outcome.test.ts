@@ -233,7 +233,11 @@ describe('buildOutcome after writes that failed in part', () => {
     expect(wasRepaired(o, j, audience)).toBe(true)
     expect(wasRepaired(o, j, invoker)).toBe(false)
     const md = renderMarkdown(o)
-    expect(md).toMatch(/\| ❌ \| Invoker role \|.*\| not fixed \(the iam.invoker write failed\) \|/)
-    expect(md).toMatch(/\| 🔧 \| OIDC audience \|.*\| fixed \(job.oidc\) \|/)
+    expect(md).toContain('| ❌ | Invoker role | bad iam.invoker | good iam.invoker | not fixed (the iam.invoker write failed) |')
+    expect(md).toContain('| 🔧 | OIDC audience | bad job.audience | good job.audience | fixed |')
+    // The verdict names the run's error first; the landed change is listed as made.
+    expect(md.split('\n')[0]).toBe('## ❌ failed: Fix mode stopped')
+    expect(md).toContain('### Changes made\n\n```diff\n')
+    expect(md).toContain('\n+ audience: https://x\n')
   })
 })

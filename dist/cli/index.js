@@ -1869,7 +1869,8 @@ function planJob(o, observed, s) {
             found: o.error ?? 'not readable',
             expected: 'a readable Cloud Scheduler job',
             blocker: true,
-            remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`
+            remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`,
+            command: schedulerRemedies.list(s.project, s.location)
         });
         return { plan };
     }
@@ -1899,7 +1900,8 @@ function planJob(o, observed, s) {
             found: state,
             expected: 'ENABLED',
             blocker: true,
-            remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`
+            remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`,
+            command: schedulerRemedies.describe(jobRef(o.name))
         });
     else
         checks.push({
@@ -1908,7 +1910,8 @@ function planJob(o, observed, s) {
             severity: 'warning',
             found: state,
             expected: 'ENABLED',
-            remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`
+            remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`,
+            command: schedulerRemedies.resume(jobRef(o.name))
         });
     const uri = http.uri ?? '';
     const apiHost = fromUri(uri, s.universe) ? undefined : googleApiHost(uri, s.universe);
@@ -1922,7 +1925,8 @@ function planJob(o, observed, s) {
                 found: 'OIDC token',
                 expected: `OAuth token (the target ${apiHost} is a Google API)`,
                 blocker: true,
-                remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
+                remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'),
+                command: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
             });
         }
         else {
@@ -1968,7 +1972,8 @@ function planJob(o, observed, s) {
             found: uri,
             expected: `a URL of ${t.name} (${alt})`,
             blocker: true,
-            remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`
+            remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`,
+            command: schedulerRemedies.setUri(jobRef(o.name), alt)
         });
         // Its token and grants would be judged, and repaired, against a target it does not call:
         // fix mode would rewrite a working job's audience and grant a role nobody needs.
@@ -2015,7 +2020,8 @@ function ingressCheck(t, jobProject) {
             blocker: true,
             remedy: internal
                 ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand(t)}`
-                : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`
+                : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`,
+            command: t.kind.openIngressCommand(t)
         };
     }
     return ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all'));
@@ -2046,7 +2052,8 @@ function accountCheck(jobName, current, invoker, remedy, fixedBy, tokenWord) {
             found: current ?? 'none',
             expected: invoker,
             fixedBy,
-            remedy: remedy + otherProject
+            remedy: remedy + otherProject,
+            command: remedy || undefined
         };
     if (otherProject)
         return {
@@ -2083,7 +2090,8 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             found: 'OAuth token',
             expected: 'OIDC token',
             fixedBy: 'job.oidc',
-            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
+            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
+            command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
         });
     else
         checks.push({
@@ -2093,7 +2101,8 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             found: 'no token',
             expected: 'OIDC token',
             fixedBy: 'job.oidc',
-            remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
+            remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
+            command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
         });
     checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '', 'job.oidc', 'OIDC'));
     // Audience: what the token would carry today vs what the target accepts.
@@ -2125,7 +2134,8 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             found,
             expected: audience,
             fixedBy: 'job.oidc',
-            remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
+            remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
+            command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
         });
     }
     else {
@@ -2151,7 +2161,8 @@ function oauthChecks(jobName, http, invoker) {
             found: http.oidcToken ? 'OIDC token' : 'no token',
             expected: 'OAuth token',
             fixedBy: 'job.oauth',
-            remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim()
+            remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim(),
+            command: fix || undefined
         });
     checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'));
     const scope = current?.scope ?? '';
@@ -2168,7 +2179,8 @@ function oauthChecks(jobName, http, invoker) {
             found: scope,
             expected: CLOUD_PLATFORM,
             fixedBy: 'job.oauth',
-            remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim()
+            remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim(),
+            command: fix || undefined
         });
     const method = http.httpMethod ?? 'POST';
     if (method === 'POST')
@@ -2181,7 +2193,8 @@ function oauthChecks(jobName, http, invoker) {
             found: method,
             expected: 'POST',
             blocker: true,
-            remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`
+            remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`,
+            command: schedulerRemedies.setMethod(jobRef(jobName), 'POST')
         });
     const needsChange = invoker && (!current || current.serviceAccountEmail !== invoker || !scopeOk);
     // A scope that already covers the API is kept: only what is wrong is written.
@@ -2214,8 +2227,11 @@ function invokerCheck(t, access, member, projectPolicy, projectNumber) {
     if (conditionalHolders(t.policy, role).has(member))
         notes.push(`${role} only in a conditional binding`);
     const other = [...onResource].filter(m => m !== member && m !== agent);
+    // Service accounts are what a job can sign as; people and groups are not named (reports of public repositories are public).
+    const accounts = other.filter(m => m.startsWith('serviceAccount:'));
+    const unnamed = other.length - accounts.length;
     if (other.length)
-        notes.push(`${role} held by ${other.join(', ')} only`);
+        notes.push(`${role} held by ${[...accounts, ...(unnamed ? [`${unnamed} other member(s) (users, groups: not listed)`] : [])].join(', ')} only`);
     notes.push(...t.kind.nearMisses(t, member));
     return {
         id: 'iam.invoker',
@@ -2224,7 +2240,8 @@ function invokerCheck(t, access, member, projectPolicy, projectNumber) {
         found: notes.length ? notes.join('; ') : 'missing',
         expected,
         fixedBy: 'iam.invoker',
-        remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`
+        remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`,
+        command: t.kind.grantCommand(t, member, role)
     };
 }
 function serviceAgentCheck(observed) {
@@ -2239,7 +2256,8 @@ function serviceAgentCheck(observed) {
         found: 'missing',
         expected,
         fixedBy: 'iam.service_agent',
-        remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`
+        remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`,
+        command: schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)
     };
 }
 /** The change with what the job holds today as `before`. */
@@ -2791,40 +2809,125 @@ async function runEngine(s, g, log, opts = {}) {
     return buildOutcome(s, p, applied, attempts, error);
 }
 
+;// CONCATENATED MODULE: ./src/render/escape.ts
+/**
+ * Text that comes from Google (names, URIs, audiences, error messages) is data: one escaping
+ * function per medium it is shown in, so it can add no markup, link, mention, hidden marker or
+ * workflow command. Shell words are quoted where commands are built (src/remedies.ts).
+ */
+const LINE_BREAKS = /\r\n|[\r\n\u2028\u2029\u0085]/g;
+/** One log line: folded, so no part of it can start a line of its own (`::warning::…` is a workflow command). */
+const logLine = (value) => value.replace(LINE_BREAKS, ' ⏎ ');
+/**
+ * Plain markdown text, safe in a paragraph or a table cell: every character markdown or HTML
+ * gives a meaning to is escaped or encoded, line breaks folded, and `@` made unable to start a
+ * mention (GitHub links mentions in rendered text, whatever escaping produced it).
+ */
+function mdText(value) {
+    return (value
+        .replace(LINE_BREAKS, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`*_[\]|~]/g, c => `\\${c}`)
+        // GitHub links `@login` after any non-word character; an email's `@` follows a word character.
+        .replace(/(^|[^A-Za-z0-9_])@/g, '$1@\u2060'));
+}
+/** Inline code (outside tables): a fence longer than any backtick run inside, so the value cannot close it. */
+function mdCode(value) {
+    const v = value.replace(LINE_BREAKS, ' ');
+    const longest = Math.max(0, ...[...v.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    // A value that starts or ends with a backtick needs a space inside the fence (CommonMark strips one).
+    const pad = v.startsWith('`') || v.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${v}${pad}${fence}`;
+}
+/** A fenced block (commands, diffs): its fence is longer than any backtick run in the lines. */
+function mdBlock(lang, lines) {
+    const longest = Math.max(2, ...lines.flatMap(l => [...l.matchAll(/`+/g)].map(m => m[0].length)));
+    const fence = '`'.repeat(longest + 1);
+    return [`${fence}${lang}`, ...lines, fence].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/render/markdown.ts
-/** The report as markdown: the job summary and the PR comment say the same thing. */
+/**
+ * The report as markdown: the job summary and the PR comment say the same thing. Read in five
+ * seconds: the verdict and the cause that matters most first, failures before passes, every
+ * command once in a block, changes as a diff. Everything that came from Google goes through
+ * ./escape.
+ */
+
 
 
 
 const ICON = { ok: '✅', warning: '⚠️', error: '❌' };
-const RESULT_LINE = {
-    ok: '✅ **ok**: every job is set up right.',
-    fixed: '🔧 **fixed**: drift was repaired.',
-    drift: '⚠️ **drift**: something is set up wrong; run with `mode: fix` to repair it.',
-    failed: '❌ **failed**'
-};
-const cell = (s) => (s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const VERDICT = { ok: '✅ ok', fixed: '🔧 fixed', drift: '⚠️ drift', failed: '❌ failed' };
+/** What the action did or would do about a finding, in a few words. */
 function action(c, o, j) {
-    if (c.severity === 'ok')
-        return '—';
     if (c.blocker)
-        return 'cannot be fixed by the action';
+        return 'by hand (see the commands)';
     if (!c.fixedBy)
-        return '—';
-    // The job's own changes include the project's service agent grant (see changesOfJob).
-    const done = j.changes.some(ch => ch.kind === c.fixedBy);
+        return c.severity === 'warning' ? 'a warning: the run does not fail on it' : '—';
     if (o.mode === 'fix' && j.writeFailed.includes(c.fixedBy))
         return `not fixed (the ${c.fixedBy} write failed)`;
     if (o.mode === 'fix')
-        return o.applied && done ? `fixed (${c.fixedBy})` : o.applied ? 'already in place' : 'not fixed (nothing written)';
-    return `mode: fix would repair (${c.fixedBy})`;
+        return o.applied && j.changes.some(ch => ch.kind === c.fixedBy) ? 'fixed' : o.applied ? 'already in place' : 'not fixed (nothing written)';
+    return '`mode: fix` repairs it';
 }
-function testLine(j, expected) {
+/** The remedy without its command (the command is in the block below the table). */
+const prose = (c) => (c.command ? (c.remedy ?? '').replace(c.command, '').replace(/[\s:]+$/, '') : (c.remedy ?? '')).trim();
+/** The finding that explains the verdict best: a blocker, then a failed attempt, then drift. */
+function mainCause(o) {
+    if (o.error)
+        return mdText(o.error);
+    const bad = o.jobs.filter(j => j.result === 'failed' || j.result === 'drift');
+    for (const pick of [
+        (j) => j.plan.checks.find(c => c.severity === 'error' && c.blocker),
+        (j) => (j.attempt && !j.attempt.passed ? j : undefined),
+        (j) => j.plan.checks.find(c => c.severity === 'error' && c.fixedBy && !wasRepaired(o, j, c))
+    ])
+        for (const j of bad) {
+            const hit = pick(j);
+            if (!hit)
+                continue;
+            const id = mdCode(lastSegment(j.plan.job));
+            const fixable = j.plan.checks.some(c => c.severity === 'error' && c.fixedBy && !c.blocker && !wasRepaired(o, j, c));
+            const hasCommands = j.plan.checks.some(c => c.command && c.severity !== 'ok' && !wasRepaired(o, j, c));
+            const fix = o.mode === 'verify' && fixable ? 'run with `mode: fix`, or paste the commands below' : hasCommands ? 'paste the commands below' : 'see below';
+            if ('plan' in hit) {
+                const a = hit.attempt;
+                const status = a.error ? 'was not tested' : `got ${shownStatus(a) ? `HTTP ${shownStatus(a)}` : 'no status'}`;
+                const x = a.execution;
+                const ended = x && !x.succeeded
+                    ? `, ${!x.name ? 'its execution could not be followed' : x.running ? 'its execution still ran at the timeout' : `its execution ended ${mdText(x.state)}`}`
+                    : '';
+                // The finding the explanation quotes, by its title; else the explanation's first clause.
+                const check = hit.plan.checks.find(c => hit.explanation?.startsWith(`${c.title}: `));
+                const cause = check ? check.title : x ? undefined : hit.explanation?.split(/; |: /)[0];
+                return `${id} ${status}${ended}${cause ? ` — ${mdText(cause)}` : ''}; ${fix}`;
+            }
+            return `${id}: ${hit.title} — ${mdText(hit.found)}; ${hit.blocker ? (hasCommands ? 'fix it by hand (command below)' : 'fix it by hand (see below)') : fix}`;
+        }
+    return undefined;
+}
+function verdict(o) {
+    const tested = o.jobs.some(j => j.attempt);
+    const n = o.changes.length;
+    if (o.result === 'ok')
+        return `## ${VERDICT.ok}: every job is set up right${tested ? ' and its test attempt passed' : ''}`;
+    if (o.result === 'fixed')
+        return `## ${VERDICT.fixed}: ${n} change(s) repaired the drift${tested ? '; every test attempt passed' : ''}`;
+    return `## ${VERDICT[o.result]}: ${mainCause(o) ?? 'see the jobs below'}`;
+}
+/** The test attempt in one line; `md` false gives plain text (for the verdict, which escapes it itself). */
+function testLine(j, expected, md = true) {
+    const t = md ? mdText : (s) => s;
+    const c = md ? mdCode : (s) => s;
     const a = j.attempt;
     if (!a)
         return 'Test run: not run.';
     if (a.error)
-        return `Test run: ❌ ${a.error}.`;
+        return `Test run: ❌ ${t(a.error)}.`;
     const shown = shownStatus(a);
     const status = shown ? `HTTP ${shown}` : `status unknown (job status ${a.rpcCode ? rpcName(a.rpcCode) : 'none'})`;
     const how = a.inferred ? ' (inferred from the job status: the execution log entry was not available)' : ' (from the execution log)';
@@ -2841,43 +2944,52 @@ function testLine(j, expected) {
     const x = a.execution;
     if (x) {
         const took = x.durationMs !== undefined ? ` after ${(x.durationMs / 1000).toFixed(1)} s` : '';
-        line += ` Execution \`${x.name || 'none found'}\`: ${x.succeeded ? '✅' : '❌'} ${x.running ? 'still running at the timeout' : `${x.state}${took}`}${x.error ? ` (${x.error})` : ''}.`;
+        line += ` Execution ${c(x.name || 'none found')}: ${x.succeeded ? '✅' : '❌'} ${x.running ? 'still running at the timeout' : `${x.state}${took}`}${x.error ? ` (${t(x.error)})` : ''}.`;
     }
     if (a.debugInfo)
-        line += ` Scheduler says: \`${a.debugInfo}\`.`;
+        line += ` Scheduler says: ${c(a.debugInfo)}.`;
     if (j.explanation)
-        line += ` Cause: ${j.explanation}.`;
+        line += ` Cause: ${t(j.explanation)}.`;
     return line;
 }
+/** One change as diff lines: what was there, what is (or would be) there. */
+function diffLines(c) {
+    const one = (v) => (v ? v.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ') : '(none)');
+    const head = `  ${lastSegment(c.resource)}  ${c.kind}  ${c.resource}`;
+    if (c.kind === 'iam.invoker' || c.kind === 'iam.service_agent')
+        return [head, `+ ${c.after.role}: ${one(c.after.member)}`];
+    const before = c.before ? { ...c.before } : {};
+    const after = { ...c.after };
+    return [head, ...Object.keys(after).flatMap(k => (one(before[k]) === one(after[k]) ? [] : [`- ${k}: ${one(before[k])}`, `+ ${k}: ${one(after[k])}`]))];
+}
 function renderMarkdown(o) {
-    const tested = o.jobs.some(j => j.attempt);
-    const passed = tested && (o.result === 'ok' || o.result === 'fixed') ? ' Every test attempt passed.' : '';
-    const out = [
-        `## Cloud Scheduler OIDC check (${o.mode})`,
-        '',
-        RESULT_LINE[o.result] + passed + (o.result === 'failed' && o.error ? ` ${o.error}` : '')
-    ];
+    const out = [verdict(o), '', `Cloud Scheduler auth check, \`mode: ${o.mode}\`, ${o.jobs.length} job(s).`];
+    const commands = [];
     for (const j of o.jobs) {
-        out.push('', `### \`${lastSegment(j.plan.job)}\` → ${j.plan.target ? `\`${j.plan.target}\`` : 'no target'} (${j.result})`, '');
-        out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|');
-        // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
-        for (const c of j.plan.checks)
-            out.push(`| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${cell(c.found)} | ${cell(c.expected)} | ${cell(action(c, o, j))} |`);
-        out.push('', testLine(j, o.expectedStatus));
-        // What the action repaired needs no hand fix; what it cannot repair does.
-        const remedies = j.plan.checks.filter(c => c.severity !== 'ok' && c.remedy && !wasRepaired(o, j, c));
-        if (remedies.length) {
-            out.push('', '<details><summary>How to fix by hand</summary>', '');
-            for (const c of remedies)
-                out.push(`- **${c.title}**: ${c.remedy}`);
-            out.push('', '</details>');
+        const target = j.plan.target ? mdCode(j.plan.target) : 'no target';
+        out.push('', `### ${mdCode(lastSegment(j.plan.job))} → ${target} · ${VERDICT[j.result]}`, '');
+        const shown = j.plan.checks.filter(c => c.severity !== 'ok');
+        const passing = j.plan.checks.filter(c => c.severity === 'ok');
+        if (shown.length) {
+            out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|');
+            // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
+            for (const c of shown)
+                out.push(`| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${mdText(c.found)} | ${mdText(c.expected)} | ${action(c, o, j)}${prose(c) && !wasRepaired(o, j, c) ? `: ${mdText(prose(c))}` : ''} |`);
+            out.push('');
         }
+        // Passes fold into one line; what they found stays one click away (an inherited grant, an internal ingress that is fine).
+        if (passing.length)
+            out.push(`<details><summary>✅ ${shown.length ? `${passing.length} more` : `All ${passing.length}`} checks pass: ${passing.map(c => c.title).join(', ')}.</summary>`, '', '| Check | Found |', '|---|---|', ...passing.map(c => `| ${c.title} | ${mdText(c.found)} |`), '', '</details>', '');
+        out.push(testLine(j, o.expectedStatus));
+        // What the action repaired needs no hand fix; what it cannot repair does.
+        for (const c of shown)
+            if (c.command && !wasRepaired(o, j, c) && !commands.includes(c.command))
+                commands.push(`# ${lastSegment(j.plan.job)}: ${c.title}`, c.command);
     }
-    if (o.changes.length) {
-        out.push('', o.mode === 'fix' ? '### Changes made' : '### Changes `mode: fix` would make', '');
-        for (const c of o.changes)
-            out.push(`- \`${c.kind}\` on \`${c.resource}\`: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
-    }
+    if (commands.length)
+        out.push('', o.mode === 'verify' ? '### To fix by hand (or run with `mode: fix`)' : '### To fix by hand', '', mdBlock('sh', commands));
+    if (o.changes.length)
+        out.push('', o.mode === 'fix' ? '### Changes made' : '### Changes `mode: fix` would make', '', mdBlock('diff', o.changes.flatMap(diffLines)));
     return out.join('\n') + '\n';
 }
 
@@ -2956,6 +3068,20 @@ function parseMode(value) {
     if (v !== 'verify' && v !== 'fix')
         throw bad('mode', value, 'expected verify or fix.');
     return v;
+}
+/**
+ * `test_run`: `auto` (the default) test-runs the jobs a run names (ids, or those calling a named
+ * target) but not a `job: '*'` audit, which would fire every job of a location on every push.
+ */
+function parseTestRun(value, jobs) {
+    if (value.trim().toLowerCase() === 'auto' || value.trim() === '')
+        return jobs.kind !== 'all';
+    try {
+        return parseBoolean('test_run', value, true);
+    }
+    catch {
+        throw bad('test_run', value, 'expected auto, true or false.');
+    }
 }
 /** Splits a list input on newlines and commas, dropping blanks. */
 const splitList = (value) => value
@@ -3091,7 +3217,7 @@ function read(getInput, env) {
         invokerServiceAccount: invoker,
         audience,
         checkServiceAgent: parseBoolean('check_service_agent', getInput('check_service_agent'), true),
-        testRun: parseBoolean('test_run', getInput('test_run'), true),
+        testRun: parseTestRun(getInput('test_run'), jobs),
         awaitExecution: parseBoolean('await_execution', getInput('await_execution'), false),
         expectedStatus: parseIntInRange('expected_status', getInput('expected_status'), 200, 100, 599),
         timeoutSeconds: parseIntInRange('timeout', getInput('timeout'), 180, 1, 3600),
@@ -3610,7 +3736,7 @@ function commandOf(c) {
     return /\bgcloud [^()]+?(?=\)|\.\s+[A-Z]|\.?$)/.exec(c.remedy ?? '')?.[0];
 }
 /** The finding that explains the verdict best: the run's error, a blocker, a failed attempt, then drift. */
-function mainCause(o, relabel) {
+function text_mainCause(o, relabel) {
     if (o.error)
         return relabel(term(o.error));
     const bad = o.jobs.filter(j => j.result === 'failed' || j.result === 'drift');
@@ -3635,14 +3761,14 @@ function mainCause(o, relabel) {
     }
     return undefined;
 }
-function verdict(o, p, relabel) {
+function text_verdict(o, p, relabel) {
     const tested = o.jobs.some(j => j.attempt);
     const head = (color) => p.bold(color(`${MARK[o.result]} ${o.result}`));
     if (o.result === 'ok')
         return `${head(p.green)}: every job is set up right${tested ? ' and its test attempt passed' : ''}`;
     if (o.result === 'fixed')
         return `${head(p.green)}: ${o.changes.length} change(s) repaired the drift${tested ? '; every test attempt passed' : ''}`;
-    return `${head(o.result === 'drift' ? p.yellow : p.red)}: ${mainCause(o, relabel) ?? 'see the jobs below'}`;
+    return `${head(o.result === 'drift' ? p.yellow : p.red)}: ${text_mainCause(o, relabel) ?? 'see the jobs below'}`;
 }
 function text_testLine(j, expected, p) {
     const a = j.attempt;
@@ -3687,7 +3813,7 @@ function changeLines(c, p = painter(false)) {
 function renderText(o, opts) {
     const p = painter(opts.color);
     const relabel = (s) => (opts.label ? relabelInputs(s, opts.label) : s);
-    const out = [verdict(o, p, relabel)];
+    const out = [text_verdict(o, p, relabel)];
     if (opts.declined)
         out.push(p.yellow('Nothing written: the changes were declined.'));
     out.push(p.dim(`${o.mode} · ${o.jobs.length} job(s)${opts.context ? ` · ${opts.context}` : ''}`));

@@ -9,8 +9,10 @@ import { getOctokit } from '@actions/github'
 
 /** The few calls the sticky comment needs, so the upsert can be tested without GitHub. */
 export interface PullRequestComments {
-  /** Every comment on the pull request, oldest first, across all pages. */
-  list(): Promise<{ id: number; body: string }[]>
+  /** Every comment on the pull request, oldest first, across all pages, with its author's login. */
+  list(): Promise<{ id: number; body: string; author: string }[]>
+  /** The login comments are posted as: the token's own identity. */
+  whoami(): Promise<string>
   create(body: string): Promise<void>
   update(id: number, body: string): Promise<void>
 }
@@ -25,6 +27,9 @@ export interface PullRequestRef {
 export type CommentTarget = { comment: true; pr: PullRequestRef; token: string; marker: string } | { comment: false; warning?: string }
 
 const PR_EVENTS = ['pull_request', 'pull_request_target']
+
+/** Who a workflow's GITHUB_TOKEN posts as. */
+export const GITHUB_ACTIONS_BOT = 'github-actions[bot]'
 
 /** GitHub rejects comment bodies over 65536 characters. */
 export const MAX_BODY = 65536
@@ -92,8 +97,11 @@ export function commentBody(marker: string, markdown: string): string {
  */
 export async function upsertStickyComment(comments: PullRequestComments, marker: string, markdown: string): Promise<'created' | 'updated' | 'unchanged'> {
   const full = commentBody(marker, markdown)
+  // Ours: posted by this token's identity and starting with the marker. Anyone can paste a marker
+  // into a comment, and a report can quote one from Google's text; neither is taken for ours.
   // The oldest one wins, should a race between two runs ever have left two.
-  const mine = (await comments.list()).find(c => c.body.includes(marker))
+  const [all, me] = await Promise.all([comments.list(), comments.whoami()])
+  const mine = all.find(c => c.author === me && c.body.startsWith(marker))
   if (!mine) {
     await comments.create(full)
     return 'created'
@@ -117,7 +125,17 @@ export function githubComments(token: string, pr: PullRequestRef, opts: { baseUr
   return {
     async list() {
       const all = await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 })
-      return all.map(c => ({ id: c.id, body: c.body ?? '' }))
+      return all.map(c => ({ id: c.id, body: c.body ?? '', author: c.user?.login ?? '' }))
+    },
+    async whoami() {
+      try {
+        return (await octokit.rest.users.getAuthenticated()).data.login
+      } catch (e) {
+        // The workflow's GITHUB_TOKEN is an app installation token: GET /user is refused (403),
+        // and its comments are posted as github-actions[bot].
+        if ((e as { status?: unknown }).status === 403) return GITHUB_ACTIONS_BOT
+        throw e
+      }
     },
     async create(body) {
       await octokit.rest.issues.createComment({ ...issue, body })

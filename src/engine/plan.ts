@@ -35,6 +35,8 @@ export interface Check {
   expected: string
   /** The exact fix a person could apply (role, resource, gcloud command). */
   remedy?: string
+  /** The command in `remedy` on its own, for a person to paste (shell-quoted, with --project). */
+  command?: string
   /** Fix mode cannot repair it; it fails the run. */
   blocker?: boolean
   /** Fix mode repairs it with this change kind. */
@@ -117,7 +119,8 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: o.error ?? 'not readable',
       expected: 'a readable Cloud Scheduler job',
       blocker: true,
-      remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`
+      remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`,
+      command: schedulerRemedies.list(s.project, s.location)
     })
     return { plan }
   }
@@ -147,7 +150,8 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: state,
       expected: 'ENABLED',
       blocker: true,
-      remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`
+      remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`,
+      command: schedulerRemedies.describe(jobRef(o.name))
     })
   else
     checks.push({
@@ -156,7 +160,8 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       severity: 'warning',
       found: state,
       expected: 'ENABLED',
-      remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`
+      remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`,
+      command: schedulerRemedies.resume(jobRef(o.name))
     })
 
   const uri = http.uri ?? ''
@@ -171,7 +176,8 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
         found: 'OIDC token',
         expected: `OAuth token (the target ${apiHost} is a Google API)`,
         blocker: true,
-        remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
+        remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'),
+        command: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
       })
     } else {
       checks.push(ok('job.token', 'Token type', http.oauthToken ? 'OAuth token' : 'none', 'OAuth token (Google API target; out of scope beyond this check)'))
@@ -216,7 +222,8 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: uri,
       expected: `a URL of ${t.name} (${alt})`,
       blocker: true,
-      remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`
+      remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`,
+      command: schedulerRemedies.setUri(jobRef(o.name), alt)
     })
     // Its token and grants would be judged, and repaired, against a target it does not call:
     // fix mode would rewrite a working job's audience and grant a role nobody needs.
@@ -264,7 +271,8 @@ function ingressCheck(t: Target, jobProject: string): Check | undefined {
       blocker: true,
       remedy: internal
         ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand!(t)}`
-        : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand!(t)}`
+        : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand!(t)}`,
+      command: t.kind.openIngressCommand!(t)
     }
   }
   return ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all'))
@@ -304,7 +312,8 @@ function accountCheck(
       found: current ?? 'none',
       expected: invoker,
       fixedBy,
-      remedy: remedy + otherProject
+      remedy: remedy + otherProject,
+      command: remedy || undefined
     }
   if (otherProject)
     return {
@@ -345,7 +354,9 @@ function oidcChecks(jobName: string, http: HttpTarget, t: Target, auth: OidcAuth
       found: 'OAuth token',
       expected: 'OIDC token',
       fixedBy: 'job.oidc',
-      remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
+      remedy:
+        `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
+      command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
     })
   else
     checks.push({
@@ -355,7 +366,8 @@ function oidcChecks(jobName: string, http: HttpTarget, t: Target, auth: OidcAuth
       found: 'no token',
       expected: 'OIDC token',
       fixedBy: 'job.oidc',
-      remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
+      remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
+      command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
     })
 
   checks.push(
@@ -396,7 +408,8 @@ function oidcChecks(jobName: string, http: HttpTarget, t: Target, auth: OidcAuth
       found,
       expected: audience,
       fixedBy: 'job.oidc',
-      remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim()
+      remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
+      command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
     })
   } else {
     checks.push({ id: 'job.audience', title: 'OIDC audience', severity: 'error', found: 'none (no OIDC token)', expected: audience, fixedBy: 'job.oidc' })
@@ -424,7 +437,8 @@ function oauthChecks(jobName: string, http: HttpTarget, invoker: string | undefi
       found: http.oidcToken ? 'OIDC token' : 'no token',
       expected: 'OAuth token',
       fixedBy: 'job.oauth',
-      remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim()
+      remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim(),
+      command: fix || undefined
     })
   checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'))
   const scope = current?.scope ?? ''
@@ -440,7 +454,8 @@ function oauthChecks(jobName: string, http: HttpTarget, invoker: string | undefi
       found: scope,
       expected: CLOUD_PLATFORM,
       fixedBy: 'job.oauth',
-      remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim()
+      remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim(),
+      command: fix || undefined
     })
   const method = http.httpMethod ?? 'POST'
   if (method === 'POST') checks.push(ok('job.method', 'HTTP method', method))
@@ -452,7 +467,8 @@ function oauthChecks(jobName: string, http: HttpTarget, invoker: string | undefi
       found: method,
       expected: 'POST',
       blocker: true,
-      remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`
+      remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`,
+      command: schedulerRemedies.setMethod(jobRef(jobName), 'POST')
     })
   const needsChange = invoker && (!current || current.serviceAccountEmail !== invoker || !scopeOk)
   // A scope that already covers the API is kept: only what is wrong is written.
@@ -482,7 +498,11 @@ function invokerCheck(t: Target, access: Access, member: string, projectPolicy: 
     notes.push(`${role} held by the Cloud Scheduler service agent, which is not the account the job's token is signed as`)
   if (conditionalHolders(t.policy, role).has(member)) notes.push(`${role} only in a conditional binding`)
   const other = [...onResource].filter(m => m !== member && m !== agent)
-  if (other.length) notes.push(`${role} held by ${other.join(', ')} only`)
+  // Service accounts are what a job can sign as; people and groups are not named (reports of public repositories are public).
+  const accounts = other.filter(m => m.startsWith('serviceAccount:'))
+  const unnamed = other.length - accounts.length
+  if (other.length)
+    notes.push(`${role} held by ${[...accounts, ...(unnamed ? [`${unnamed} other member(s) (users, groups: not listed)`] : [])].join(', ')} only`)
   notes.push(...t.kind.nearMisses(t, member))
   return {
     id: 'iam.invoker',
@@ -491,7 +511,8 @@ function invokerCheck(t: Target, access: Access, member: string, projectPolicy: 
     found: notes.length ? notes.join('; ') : 'missing',
     expected,
     fixedBy: 'iam.invoker',
-    remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`
+    remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`,
+    command: t.kind.grantCommand(t, member, role)
   }
 }
 
@@ -507,7 +528,8 @@ function serviceAgentCheck(observed: Observed): Check {
     found: 'missing',
     expected,
     fixedBy: 'iam.service_agent',
-    remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`
+    remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`,
+    command: schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)
   }
 }
 
