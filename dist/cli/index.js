@@ -554,7 +554,8 @@ const APIS = (/* unused pure expression or super */ null && ([
     'LOGGING',
     'STS',
     'WORKFLOWS',
-    'WORKFLOWEXECUTIONS'
+    'WORKFLOWEXECUTIONS',
+    'POLICYTROUBLESHOOTER'
 ]));
 /** The API's root URL (ending in `/`); clients append the version path, as gcloud does. */
 function apiRoot(api, universe, env = process.env) {
@@ -826,6 +827,18 @@ class RestIamClient {
         const res = await withContext(`Failed to test permissions on service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } }));
         return res.permissions ?? [];
     }
+    getServiceAccount(email) {
+        return withContext(`Failed to read service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}`));
+    }
+    listDenyPolicies(attachmentPoint) {
+        // The attachment point is one path segment: its slashes travel encoded.
+        return withContext(`Failed to list the deny policies of ${attachmentPoint}`, () => listAll(this.http, `v2/policies/${encodeURIComponent(attachmentPoint)}/denypolicies`, 'policies'));
+    }
+    getDenyPolicy(name) {
+        const m = /^policies\/(.+)\/denypolicies\/([^/]+)$/.exec(name);
+        const path = m ? `v2/policies/${encodeURIComponent(decodeURIComponent(m[1]))}/denypolicies/${m[2]}` : `v2/${name}`;
+        return withContext(`Failed to read deny policy ${name}`, () => this.http.request(path));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/google/logging.ts
@@ -859,12 +872,17 @@ const MAX_EMPTY_PAGES = 2;
 class RestProjectsClient {
     http;
     iam;
+    ancestorIam;
     constructor(http) {
         this.http = http;
         this.iam = iamResource(http, 'v1', 'body');
+        this.ancestorIam = iamResource(http, 'v3', 'body');
     }
     getProject(projectId) {
         return withContext(`Failed to read project ${projectId}`, () => this.http.request(`v1/projects/${projectId}`));
+    }
+    getAncestry(projectId) {
+        return withContext(`Failed to read the ancestry of project ${projectId}`, () => this.http.request(`v1/projects/${projectId}:getAncestry`, { body: {} }));
     }
 }
 
@@ -892,6 +910,11 @@ class RestRunClient {
     }
     getExecution(name) {
         return withContext(`Failed to read execution ${name}`, () => this.http.request(`v2/${name}`));
+    }
+    async listDomainMappings(parent) {
+        // Domain mappings exist only in Admin v1, which lists in one page without pageSize.
+        const res = await withContext(`Failed to list the domain mappings in ${parent}`, () => this.http.request(`v1/${parent}/domainmappings`));
+        return res.items ?? [];
     }
 }
 
@@ -922,6 +945,18 @@ class RestSchedulerClient {
     async runJob(name, deadline) {
         await this.writes.take(deadline);
         return withContext(`Failed to run job ${name}`, () => this.http.request(`v1/${name}:run`, { body: {} }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/google/troubleshooter.ts
+
+class RestTroubleshooterClient {
+    http;
+    constructor(http) {
+        this.http = http;
+    }
+    troubleshoot(accessTuple) {
+        return withContext(`Policy Troubleshooter could not answer for ${accessTuple.principal} on ${accessTuple.fullResourceName}`, () => this.http.request('v3/iam:troubleshoot', { body: { accessTuple } }));
     }
 }
 
@@ -956,6 +991,7 @@ class RestWorkflowsClient {
 
 
 
+
 function iamOf(g, api) {
     const surfaces = {
         'cloudfunctions.v1': g.functions.iamV1,
@@ -976,7 +1012,8 @@ function createClients(token, universe, debug, env = process.env, retry) {
         projects: new RestProjectsClient(http('CLOUDRESOURCEMANAGER')),
         iam: new RestIamClient(http('IAM')),
         logging: new RestLoggingClient(http('LOGGING')),
-        workflows: new RestWorkflowsClient(http('WORKFLOWS'), http('WORKFLOWEXECUTIONS'))
+        workflows: new RestWorkflowsClient(http('WORKFLOWS'), http('WORKFLOWEXECUTIONS')),
+        troubleshooter: new RestTroubleshooterClient(http('POLICYTROUBLESHOOTER'))
     };
 }
 

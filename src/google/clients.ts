@@ -8,6 +8,7 @@ import { RestLoggingClient, type LoggingClient } from './logging'
 import { RestProjectsClient, type ProjectsClient } from './projects'
 import { RestRunClient, type RunClient } from './run'
 import { RestSchedulerClient, type SchedulerClient } from './scheduler'
+import { RestTroubleshooterClient, type TroubleshooterClient } from './troubleshooter'
 import { RestWorkflowsClient, type WorkflowsClient } from './workflows'
 
 /** Every Google API the engine talks to, each behind its narrow interface (tests hand in fakes). */
@@ -19,6 +20,7 @@ export interface GoogleClients {
   iam: IamClient
   logging: LoggingClient
   workflows: WorkflowsClient
+  troubleshooter: TroubleshooterClient
 }
 
 /**
@@ -48,6 +50,7 @@ export function createClients(token: TokenSource, universe: string, debug?: Debu
     projects: new RestProjectsClient(http('CLOUDRESOURCEMANAGER')),
     iam: new RestIamClient(http('IAM')),
     logging: new RestLoggingClient(http('LOGGING')),
-    workflows: new RestWorkflowsClient(http('WORKFLOWS'), http('WORKFLOWEXECUTIONS'))
+    workflows: new RestWorkflowsClient(http('WORKFLOWS'), http('WORKFLOWEXECUTIONS')),
+    troubleshooter: new RestTroubleshooterClient(http('POLICYTROUBLESHOOTER'))
   }
 }

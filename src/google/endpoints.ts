@@ -11,7 +11,8 @@ export const APIS = [
   'LOGGING',
   'STS',
   'WORKFLOWS',
-  'WORKFLOWEXECUTIONS'
+  'WORKFLOWEXECUTIONS',
+  'POLICYTROUBLESHOOTER'
 ] as const
 export type Api = (typeof APIS)[number]
 

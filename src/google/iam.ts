@@ -1,8 +1,20 @@
-import { GoogleHttp, withContext } from './http'
+import { GoogleHttp, listAll, withContext } from './http'
+import type { DenyPolicy, ServiceAccount } from './types'
 
-/** IAM API: permissions the caller holds on a service account (for `iam.serviceAccounts.actAs`). */
+/**
+ * IAM: service accounts (whether the job's account can sign, and whether the caller may act as
+ * it) and IAM v2 deny policies, which Google evaluates before any allow policy.
+ */
 export interface IamClient {
   testServiceAccountPermissions(email: string, permissions: string[]): Promise<string[]>
+  getServiceAccount(email: string): Promise<ServiceAccount>
+  /**
+   * The deny policies attached to a resource (`cloudresourcemanager.googleapis.com/projects/P`,
+   * `…/folders/ID`, `…/organizations/ID`). Google lists them without their rules.
+   */
+  listDenyPolicies(attachmentPoint: string): Promise<DenyPolicy[]>
+  /** One deny policy with its rules (`policies/ATTACHMENT/denypolicies/ID`). */
+  getDenyPolicy(name: string): Promise<DenyPolicy>
 }
 
 export class RestIamClient implements IamClient {
@@ -13,5 +25,22 @@ export class RestIamClient implements IamClient {
       this.http.request<{ permissions?: string[] }>(`v1/projects/-/serviceAccounts/${email}:testIamPermissions`, { body: { permissions } })
     )
     return res.permissions ?? []
+  }
+
+  getServiceAccount(email: string): Promise<ServiceAccount> {
+    return withContext(`Failed to read service account ${email}`, () => this.http.request<ServiceAccount>(`v1/projects/-/serviceAccounts/${email}`))
+  }
+
+  listDenyPolicies(attachmentPoint: string): Promise<DenyPolicy[]> {
+    // The attachment point is one path segment: its slashes travel encoded.
+    return withContext(`Failed to list the deny policies of ${attachmentPoint}`, () =>
+      listAll<DenyPolicy>(this.http, `v2/policies/${encodeURIComponent(attachmentPoint)}/denypolicies`, 'policies')
+    )
+  }
+
+  getDenyPolicy(name: string): Promise<DenyPolicy> {
+    const m = /^policies\/(.+)\/denypolicies\/([^/]+)$/.exec(name)
+    const path = m ? `v2/policies/${encodeURIComponent(decodeURIComponent(m[1]))}/denypolicies/${m[2]}` : `v2/${name}`
+    return withContext(`Failed to read deny policy ${name}`, () => this.http.request<DenyPolicy>(path))
   }
 }

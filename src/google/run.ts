@@ -1,6 +1,6 @@
 import { GoogleHttp, listAll, withContext } from './http'
 import { iamResource, type IamResource } from './iam-policy'
-import type { RunExecution, RunJob, RunService } from './types'
+import type { DomainMapping, RunExecution, RunJob, RunService } from './types'
 
 /** Cloud Run Admin v2: where gen 2 functions and services are invoked. */
 export interface RunClient {
@@ -12,6 +12,8 @@ export interface RunClient {
   /** A job's executions, newest first (as Cloud Run lists them). */
   listExecutions(job: string): Promise<RunExecution[]>
   getExecution(name: string): Promise<RunExecution>
+  /** The custom domains mapped to services in `projects/P/locations/R` (Admin v1). */
+  listDomainMappings(parent: string): Promise<DomainMapping[]>
 }
 
 export class RestRunClient implements RunClient {
@@ -39,5 +41,11 @@ export class RestRunClient implements RunClient {
 
   getExecution(name: string): Promise<RunExecution> {
     return withContext(`Failed to read execution ${name}`, () => this.http.request<RunExecution>(`v2/${name}`))
+  }
+
+  async listDomainMappings(parent: string): Promise<DomainMapping[]> {
+    // Domain mappings exist only in Admin v1, which lists in one page without pageSize.
+    const res = await withContext(`Failed to list the domain mappings in ${parent}`, () => this.http.request<{ items?: DomainMapping[] }>(`v1/${parent}/domainmappings`))
+    return res.items ?? []
   }
 }

@@ -67,6 +67,64 @@ export interface RunService {
   customAudiences?: string[]
   ingress?: string
   invokerIamDisabled?: boolean
+  /** The `run.app` URLs do not resolve: only a custom domain or load balancer reaches it. */
+  defaultUriDisabled?: boolean
+  /** Identity-Aware Proxy checks each request before Cloud Run IAM does. */
+  iapEnabled?: boolean
+}
+
+/** A Cloud Run (Admin v1) domain mapping: a custom domain routed to a service. */
+export interface DomainMapping {
+  metadata?: { name?: string; namespace?: string }
+  spec?: { routeName?: string }
+  status?: { url?: string }
+}
+
+/** An IAM service account (IAM v1), as far as the diagnosis reads it. */
+export interface ServiceAccount {
+  name?: string
+  email?: string
+  projectId?: string
+  uniqueId?: string
+  disabled?: boolean
+}
+
+/** One rule of an IAM v2 deny policy. */
+export interface DenyRule {
+  deniedPrincipals?: string[]
+  exceptionPrincipals?: string[]
+  deniedPermissions?: string[]
+  exceptionPermissions?: string[]
+  denialCondition?: { expression?: string; title?: string }
+}
+
+/** An IAM v2 deny policy; listed without its rules, read with them. */
+export interface DenyPolicy {
+  name: string
+  displayName?: string
+  rules?: { description?: string; denyRule?: DenyRule }[]
+}
+
+/** Resource Manager v1 `projects.getAncestry`: the project first, then folders, then the organization. */
+export interface Ancestry {
+  ancestor?: { resourceId?: { type?: string; id?: string } }[]
+}
+
+/** Policy Troubleshooter v3's answer, as far as the report quotes it. */
+export interface TroubleshootResponse {
+  overallAccessState?: 'OVERALL_ACCESS_STATE_UNSPECIFIED' | 'CAN_ACCESS' | 'CANNOT_ACCESS' | 'UNKNOWN_INFO' | 'UNKNOWN_CONDITIONAL'
+  allowPolicyExplanation?: {
+    allowAccessState?: string
+    explainedPolicies?: { allowAccessState?: string; fullResourceName?: string }[]
+  }
+  denyPolicyExplanation?: {
+    denyAccessState?: string
+    explainedResources?: {
+      denyAccessState?: string
+      fullResourceName?: string
+      explainedPolicies?: { denyAccessState?: string; policy?: { name?: string; displayName?: string } }[]
+    }[]
+  }
 }
 
 export interface Project {
