@@ -48676,6 +48676,26 @@ const schedulerRemedies = {
     list: (project, location) => gcloud(project, ['scheduler', 'jobs', 'list'], { location }),
     grantOnProject: (project, member, role) => gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role })
 };
+/** The commands about service accounts and IAM outside the target: what the action never does itself. */
+const iamRemedies = {
+    enableAccount: (project, email) => gcloud(project, ['iam', 'service-accounts', 'enable', email]),
+    createAccount: (project, name) => gcloud(project, ['iam', 'service-accounts', 'create', name]),
+    /** The deny policy with its rules, for a person to read who may change it. */
+    describeDenyPolicy: (project, policy) => {
+        const m = /^policies\/(.+)\/denypolicies\/([^/]+)$/.exec(policy);
+        const attachment = m ? decodeURIComponent(m[1]) : policy;
+        return gcloud(project, ['iam', 'policies', 'get', m ? m[2] : policy], { 'attachment-point': attachment, kind: 'denypolicies' });
+    },
+    /** IAP in front of a Cloud Run service admits only accounts holding this role on it (beta surface). */
+    grantIapAccess: (project, region, service, member) => gcloud(project, ['beta', 'iap', 'web', 'add-iam-policy-binding'], {
+        'resource-type': 'cloud-run',
+        service,
+        region,
+        member,
+        role: 'roles/iap.httpsResourceAccessor'
+    }),
+    enableDefaultUrl: (project, region, service) => gcloud(project, ['beta', 'run', 'services', 'update', service], { region, 'default-url': true })
+};
 
 ;// CONCATENATED MODULE: ./src/limit.ts
 /** A counting semaphore: bounds how many calls are in flight, so a large audit never bursts. */
@@ -48968,6 +48988,7 @@ const cloudRunJob = {
     bindingNoun: 'Cloud Run job',
     auth: { type: 'oauth' },
     iam: 'run.v2',
+    fullResourceName: t => `//run.googleapis.com/${t.bindingResource}`,
     setIamPolicy: { permission: 'run.jobs.setIamPolicy', role: 'roles/run.admin' },
     access(_t, job) {
         if (hasOverrides(job))
@@ -49073,6 +49094,7 @@ const gen1 = {
     setIamPolicy: { permission: 'cloudfunctions.functions.setIamPolicy', role: 'roles/cloudfunctions.admin' },
     access: () => ({ role: ROLE, permission: 'cloudfunctions.functions.invoke', roles: [ROLE] }),
     calls: (t, uri) => functionUrlOf(uri) === t.urls[0],
+    fullResourceName: t => `//cloudfunctions.googleapis.com/${t.bindingResource}`,
     nearMisses(t, member) {
         return holders(t.policy, 'roles/run.invoker').has(member) ? ['roles/run.invoker on the target, the wrong role for a gen 1 function'] : [];
     },
@@ -49138,11 +49160,14 @@ const cloudRun = {
             ? ['roles/cloudfunctions.invoker on the target, the wrong role for a Cloud Run service']
             : [];
     },
+    fullResourceName: (t) => `//run.googleapis.com/${t.bindingResource}`,
     /** Whether `uri` is one of these `run.app` URLs (Cloud Run routes by host: the origin decides). */
     servedBy(serviceUrls, uri) {
         const origin = runOrigin(uri);
         return !!origin && serviceUrls.some(u => originOf(u) === origin);
     },
+    /** Whether `uri` is on a custom domain mapped to the target. */
+    viaDomain: (t, uri) => URL.canParse(uri) && (t.aliases ?? []).includes(originOf(uri)),
     /** The audience for a `run.app` URI: its origin when it is one of the service's. */
     originAudience(serviceUrls, uri) {
         return cloudRun.servedBy(serviceUrls, uri) ? runOrigin(uri) : undefined;
@@ -49171,7 +49196,7 @@ const service = {
             return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '');
         }
     },
-    calls: (t, uri) => cloudRun.servedBy(t.urls, uri),
+    calls: (t, uri) => cloudRun.servedBy(t.urls, uri) || cloudRun.viaDomain(t, uri),
     nearMisses: (t, member) => cloudRun.wrongRole(t, member)
 };
 /** A Cloud Run service and its policy, read once however many jobs (and gen 2 functions) share it. */
@@ -49190,7 +49215,9 @@ function readService(ctx, name) {
             audiences: [...new Set([...urls.map(originOf), ...customAudiences])],
             customAudiences,
             ingress: svc.ingress,
-            invokerIamDisabled: svc.invokerIamDisabled === true
+            invokerIamDisabled: svc.invokerIamDisabled === true,
+            defaultUriDisabled: svc.defaultUriDisabled === true,
+            iapEnabled: svc.iapEnabled === true
         };
     });
 }
@@ -49224,6 +49251,27 @@ const serviceLocator = {
     },
     startListings: ctx => void listServices(ctx).catch(() => undefined)
 };
+/**
+ * A URI on a host no target kind recognises: a custom domain, when a Cloud Run domain mapping in
+ * the run's region routes it to a service (one listing per run); undefined when none does.
+ */
+function byDomainMapping(uri) {
+    if (!URL.canParse(uri))
+        return undefined;
+    const u = new URL(uri);
+    if (u.protocol !== 'https:')
+        return undefined;
+    return async (ctx) => {
+        const mappings = await ctx.listing('domainmappings', () => ctx.g.run.listDomainMappings(ctx.parent)).catch(() => []);
+        const m = mappings.find(d => d.metadata?.name?.toLowerCase() === u.hostname.toLowerCase());
+        if (!m?.spec?.routeName)
+            return undefined;
+        const t = await readService(ctx, `${ctx.parent}/services/${m.spec.routeName}`);
+        // The memoised target learns the alias, so every job on this domain finds it calls the service.
+        t.aliases = [...new Set([...(t.aliases ?? []), u.origin])];
+        return t;
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/targets/gen2.ts
 
@@ -49338,6 +49386,8 @@ const workflow = {
         return !!w && w.location === location && w.id === id && (w.project === project || /^\d+$/.test(w.project));
     },
     nearMisses: () => [],
+    // The permission is checked on the workflow itself, which inherits the project's policy.
+    fullResourceName: t => `//workflows.googleapis.com/${t.name}`,
     grantCommand(t, member, role) {
         const project = t.bindingResource.slice('projects/'.length);
         return gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role });
@@ -54902,7 +54952,79 @@ async function postStickyComment(target, markdown, comments = githubComments(tar
     }
 }
 
+;// CONCATENATED MODULE: ./src/engine/deny.ts
+/** `run.routes.invoke` → `run.googleapis.com/routes.invoke`: the form deny policies use. */
+function v2Permission(permission) {
+    const dot = permission.indexOf('.');
+    return `${permission.slice(0, dot)}.googleapis.com/${permission.slice(dot + 1)}`;
+}
+/** Deny rules name permission groups with `*` (`run.googleapis.com/*`); the rest must match exactly. */
+function permissionMatches(pattern, permission) {
+    if (!pattern.includes('*'))
+        return pattern.toLowerCase() === permission.toLowerCase();
+    const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
+    return re.test(permission);
+}
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Whether a v2 principal identifier covers the service account `email`. */
+function principalMatches(principal, email) {
+    const p = principal.trim();
+    const lower = p.toLowerCase();
+    if (lower === `principal://iam.googleapis.com/projects/-/serviceaccounts/${email.toLowerCase()}`)
+        return 'yes';
+    if (lower === 'principalset://goog/public:all')
+        return 'yes';
+    if (lower.startsWith('principal://'))
+        return 'no'; // another single principal
+    // Groups, domains, workforce and workload pools: membership the action cannot see.
+    if (lower.startsWith('principalset://'))
+        return 'maybe';
+    return 'no';
+}
+function anyMatch(principals, email) {
+    const results = (principals ?? []).map(p => principalMatches(p, email));
+    return results.includes('yes') ? 'yes' : results.includes('maybe') ? 'maybe' : 'no';
+}
+/** Whether one rule denies `permission` to `email`: certainly, possibly, or not. */
+function ruleApplies(r, email, permission) {
+    const v2 = v2Permission(permission);
+    if (!(r.deniedPermissions ?? []).some(p => permissionMatches(p, v2)))
+        return undefined;
+    if ((r.exceptionPermissions ?? []).some(p => permissionMatches(p, v2)))
+        return undefined;
+    const denied = anyMatch(r.deniedPrincipals, email);
+    if (denied === 'no')
+        return undefined;
+    const excepted = anyMatch(r.exceptionPrincipals, email);
+    if (excepted === 'yes')
+        return undefined;
+    const doubts = [];
+    if (denied === 'maybe')
+        doubt(doubts, `it names ${setsOf(r.deniedPrincipals)}, whose members the action cannot list`);
+    if (excepted === 'maybe')
+        doubt(doubts, `it excepts ${setsOf(r.exceptionPrincipals)}, which may hold the account`);
+    if (r.denialCondition?.expression)
+        doubt(doubts, `it applies only when ${r.denialCondition.expression}`);
+    return doubts.length ? { certain: false, doubt: doubts.join('; ') } : { certain: true };
+}
+const doubt = (list, d) => void list.push(d);
+const setsOf = (principals) => (principals ?? []).filter(p => p.toLowerCase().startsWith('principalset://')).join(', ');
+/** Every deny rule, on the project and above, that denies `permission` to the account `email`. */
+function denyingRules(deny, email, permission) {
+    const out = [];
+    for (const d of deny)
+        for (const p of d.policies)
+            (p.rules ?? []).forEach((rule, i) => {
+                const hit = rule.denyRule && ruleApplies(rule.denyRule, email, permission);
+                if (hit)
+                    out.push({ policy: p.name, displayName: p.displayName, rule: i + 1, description: rule.description, resource: d.resource, ...hit });
+            });
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+
 
 
 
@@ -55043,6 +55165,7 @@ function planJob(o, observed, s) {
     const ingress = ingressCheck(t, jobProject);
     if (ingress)
         checks.push(ingress);
+    checks.push(...frontDoorChecks(o.name, t, uri));
     // Invoker account: the input, else the job's current token account.
     const invoker = s.invokerServiceAccount ?? http.oidcToken?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail;
     plan.invoker = invoker;
@@ -55050,15 +55173,133 @@ function planJob(o, observed, s) {
     checks.push(...token.checks);
     plan.audience = token.audience;
     let grant;
+    let accountBlocked = false;
     if (invoker) {
+        const health = accountHealthCheck(o.name, invoker, observed.accounts[invoker], observed.project.number);
+        if (health)
+            checks.push(health);
+        // Google refuses a job update naming such an account: nothing is written for this job, so no grant outlives a refused patch.
+        accountBlocked = !!health?.blocker;
         const member = `serviceAccount:${invoker}`;
         const access = t.kind.access(t, job);
-        const check = invokerCheck(t, access, member, observed.projectPolicy, observed.project.number);
+        const check = invokerCheck(t, access, member, observed);
         checks.push(check);
-        if (check.fixedBy)
+        if (check.fixedBy && !accountBlocked)
             grant = { t, role: access.role, member };
+        const deny = denyCheck(observed, invoker, access.permission);
+        if (deny)
+            checks.push(deny);
     }
-    return { plan, token: token.change, grant };
+    return { plan, token: accountBlocked ? undefined : token.change, grant };
+}
+/**
+ * What Cloud Run puts in front of its IAM check: a disabled `run.app` URL answers nothing, and
+ * Identity-Aware Proxy admits only accounts it knows before Cloud Run sees the request.
+ */
+function frontDoorChecks(jobName, t, uri) {
+    const out = [];
+    const { project, location, id } = splitName(t.bindingResource);
+    if (t.defaultUriDisabled && runOrigin(uri)) {
+        const command = iamRemedies.enableDefaultUrl(project, location, id);
+        out.push({
+            id: 'target.url',
+            title: 'Default URL',
+            severity: 'error',
+            found: `the service's run.app URLs are disabled (defaultUriDisabled), and the job calls ${uri}`,
+            expected: 'a URL that reaches the service',
+            blocker: true,
+            remedy: `Point the job at the service's custom domain or load balancer (${schedulerRemedies.setUri(jobRef(jobName), 'https://YOUR-DOMAIN/PATH')}), or enable the default URL again: ${command}`,
+            command
+        });
+    }
+    if (t.iapEnabled)
+        out.push({
+            id: 'target.iap',
+            title: 'Identity-Aware Proxy',
+            severity: 'warning',
+            found: 'IAP is enabled on the service',
+            expected: "the job's account admitted by IAP as well as by Cloud Run IAM",
+            remedy: "IAP checks each request before Cloud Run IAM does: the job's account needs roles/iap.httpsResourceAccessor on the service too (the action does not grant it): " +
+                iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL'),
+            command: iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL')
+        });
+    return out;
+}
+/**
+ * Whether the account can be the job's at all: Google refuses a job update naming an account that
+ * does not exist, belongs to another project or is the Scheduler service agent, and a disabled
+ * account signs no token. The action never enables or creates an account: it explains.
+ */
+function accountHealthCheck(jobName, invoker, read, projectNumber) {
+    const jobProject = splitName(jobName).project;
+    const title = 'Invoker account health';
+    const expected = `an enabled service account of ${jobProject}`;
+    const blocker = (found, remedy, command) => ({
+        id: 'account.health',
+        title,
+        severity: 'error',
+        found,
+        expected,
+        blocker: true,
+        remedy,
+        command
+    });
+    const create = iamRemedies.createAccount(jobProject, 'scheduler-invoker');
+    const choose = `Set 'invoker_service_account' to a service account of ${jobProject}, or create one`;
+    if (invoker.toLowerCase() === schedulerServiceAgent(projectNumber).toLowerCase())
+        return blocker(`${invoker} is the Cloud Scheduler service agent`, `The service agent mints the tokens of every job; Cloud Scheduler refuses it as a job's own account. ${choose}: ${create}`, create);
+    const owner = read?.account?.projectId ?? projectOfServiceAccount(invoker);
+    if (read?.missing)
+        return blocker(`${invoker} does not exist (deleted, or never created)`, `Cloud Scheduler refuses an account that does not exist, and a deleted account's bindings grant nothing. ${choose}: ${create}`, create);
+    // Scheduler's API reference: "The service account must be within the same project as the job."
+    if (owner && owner !== jobProject)
+        return blocker(`${invoker} belongs to project ${owner}`, `Cloud Scheduler refuses a token account of another project than the job's (${jobProject}). ${choose}: ${create}`, create);
+    if (read?.account?.disabled) {
+        const enable = iamRemedies.enableAccount(owner ?? jobProject, invoker);
+        return blocker(`${invoker} is disabled`, `A disabled account cannot sign tokens: every attempt fails. Enable it (the action never does): ${enable}`, enable);
+    }
+    if (read?.account)
+        return plan_ok('account.health', title, `enabled, in project ${owner ?? jobProject}`, expected);
+    return undefined;
+}
+/**
+ * IAM deny rules on the project, its folders and organization: Google applies them before any
+ * grant, so a matching rule makes every binding irrelevant. The action never edits them.
+ */
+function denyCheck(observed, invoker, permission) {
+    const { deny } = observed.hierarchy;
+    const matches = denyingRules(deny, invoker, permission);
+    const title = 'Deny policies';
+    const expected = `no deny rule on ${permission} for ${invoker}`;
+    const certain = matches.find(m => m.certain);
+    const name = (m) => `${m.policy}${m.displayName ? ` ("${m.displayName}")` : ''} rule ${m.rule}`;
+    if (certain) {
+        const command = iamRemedies.describeDenyPolicy(observed.project.id, certain.policy);
+        return {
+            id: 'iam.deny',
+            title,
+            severity: 'error',
+            found: `denied by ${name(certain)}${certain.description ? `: ${certain.description}` : ''}`,
+            expected,
+            blocker: true,
+            remedy: `A deny rule overrides every grant, and the action never edits deny policies. Whoever owns the policy can add principal://iam.googleapis.com/projects/-/serviceAccounts/${invoker} to the rule's exceptionPrincipals. Read it: ${command}`,
+            command
+        };
+    }
+    if (matches.length)
+        return {
+            id: 'iam.deny',
+            title,
+            severity: 'warning',
+            found: `may apply: ${matches.map(m => `${name(m)} (${m.doubt})`).join('; ')}`,
+            expected,
+            remedy: `If the account is covered, the rule denies ${permission} whatever the grants say: ${iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy)}`,
+            command: iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy)
+        };
+    const read = deny.filter(d => !d.unreadable);
+    const policies = read.reduce((n, d) => n + d.policies.length, 0);
+    // Only worth a line when there were rules to weigh.
+    return policies ? plan_ok('iam.deny', title, `none of ${policies} deny polic${policies === 1 ? 'y' : 'ies'} denies ${permission}`, expected) : undefined;
 }
 /**
  * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
@@ -55087,8 +55328,7 @@ function ingressCheck(t, jobProject) {
     return plan_ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all'));
 }
 /** The account check both token types share: the job signs (or is issued) its token as this account. */
-function accountCheck(jobName, current, invoker, remedy, fixedBy, tokenWord) {
-    const jobProject = splitName(jobName).project;
+function accountCheck(current, invoker, remedy, fixedBy, tokenWord) {
     if (!invoker)
         return {
             id: 'job.service_account',
@@ -55099,11 +55339,6 @@ function accountCheck(jobName, current, invoker, remedy, fixedBy, tokenWord) {
             blocker: true,
             remedy: `The job has no token account: set 'invoker_service_account' to the account the job should sign its ${tokenWord} token as.`
         };
-    // Scheduler's API reference: "The service account must be within the same project as the job."
-    const invokerProject = projectOfServiceAccount(invoker);
-    const otherProject = invokerProject && invokerProject !== jobProject
-        ? ` Google documents that a job's ${tokenWord} account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
-        : '';
     if (current !== invoker)
         return {
             id: 'job.service_account',
@@ -55112,17 +55347,8 @@ function accountCheck(jobName, current, invoker, remedy, fixedBy, tokenWord) {
             found: current ?? 'none',
             expected: invoker,
             fixedBy,
-            remedy: remedy + otherProject,
+            remedy,
             command: remedy || undefined
-        };
-    if (otherProject)
-        return {
-            id: 'job.service_account',
-            title: 'Invoker account',
-            severity: 'warning',
-            found: invoker,
-            expected: `a service account of ${jobProject}`,
-            remedy: otherProject.trim()
         };
     return plan_ok('job.service_account', 'Invoker account', invoker);
 }
@@ -55164,7 +55390,7 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
             command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
         });
-    checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '', 'job.oidc', 'OIDC'));
+    checks.push(accountCheck(current?.serviceAccountEmail, invoker, invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '', 'job.oidc', 'OIDC'));
     // Audience: what the token would carry today vs what the target accepts.
     // An empty audience means the URI: judge what the token would really carry.
     const wantedAudience = s.audience ?? (audience || uri);
@@ -55224,7 +55450,7 @@ function oauthChecks(jobName, http, invoker) {
             remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim(),
             command: fix || undefined
         });
-    checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'));
+    checks.push(accountCheck(current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'));
     const scope = current?.scope ?? '';
     const scopeOk = !current || scope === '' || scope === CLOUD_PLATFORM;
     if (!current)
@@ -55262,7 +55488,10 @@ function oauthChecks(jobName, http, invoker) {
     return { checks, change: needsChange ? { kind: 'job.oauth', after } : undefined };
 }
 /** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
-function invokerCheck(t, access, member, projectPolicy, projectNumber) {
+function invokerCheck(t, access, member, observed) {
+    const { projectPolicy } = observed;
+    const projectNumber = observed.project.number;
+    const { ancestors } = observed.hierarchy;
     const { role } = access;
     const title = 'Invoker role';
     const expected = `${role} for ${member} on ${t.bindingResource}${access.why ? ` (${access.why})` : ''}`;
@@ -55279,6 +55508,11 @@ function invokerCheck(t, access, member, projectPolicy, projectNumber) {
     const inherited = held(projectPolicy, member);
     if (inherited)
         return plan_ok('iam.invoker', title, `${inherited} on the project (inherited)`, expected);
+    for (const a of ancestors) {
+        const above = held(a.policy, member);
+        if (above)
+            return plan_ok('iam.invoker', title, `${above} on ${a.resource} (inherited)`, expected);
+    }
     // Explain the near misses the classic manual fix produces.
     const notes = [];
     const agent = `serviceAccount:${schedulerServiceAgent(projectNumber)}`;
@@ -55293,6 +55527,13 @@ function invokerCheck(t, access, member, projectPolicy, projectNumber) {
     if (other.length)
         notes.push(`${role} held by ${[...accounts, ...(unnamed ? [`${unnamed} other member(s) (users, groups: not listed)`] : [])].join(', ')} only`);
     notes.push(...t.kind.nearMisses(t, member));
+    // A recreated account keeps its email but not its bindings: the old ones now read deleted:…?uid=….
+    const deleted = [t.policy, projectPolicy, ...ancestors.map(a => a.policy)].flatMap(p => deletedHolders(p, access.roles, member));
+    if (deleted.length)
+        notes.unshift(`bound only as ${[...new Set(deleted)].join(', ')}: the account was deleted and recreated, and a recreated account does not inherit the old one's bindings (fix grants the live account and removes nothing)`);
+    const unseen = ancestors.filter(a => a.unreadable).map(a => a.resource);
+    if (unseen.length)
+        notes.push(`not seen: a grant on ${unseen.join(', ')} (policy not readable)`);
     return {
         id: 'iam.invoker',
         title,
@@ -55309,6 +55550,9 @@ function serviceAgentCheck(observed) {
     const expected = `${SERVICE_AGENT_ROLE} for ${agent} on projects/${observed.project.id}`;
     if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent))
         return plan_ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected);
+    const above = observed.hierarchy.ancestors.find(a => holders(a.policy, SERVICE_AGENT_ROLE).has(agent));
+    if (above)
+        return plan_ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on ${above.resource} (inherited)`, expected);
     return {
         id: 'iam.service_agent',
         title: 'Scheduler service agent',
@@ -55375,7 +55619,15 @@ function plan_plan(observed, s) {
             after: { role: SERVICE_AGENT_ROLE, member }
         });
     }
-    return { jobs, changes };
+    const unread = Object.entries(observed.accounts)
+        .filter(([, r]) => r.unreadable)
+        .map(([email, r]) => `Service account ${email} was not read (${r.unreadable}): whether it exists and is enabled is not checked.`);
+    return { jobs, changes, notes: [...observed.hierarchy.notes, ...unread] };
+}
+/** Members bound to one of `roles` as the deleted predecessor of `member` (`deleted:serviceAccount:SA?uid=N`). */
+function deletedHolders(policy, roles, member) {
+    const prefix = `deleted:${member.toLowerCase()}?uid=`;
+    return roles.flatMap(r => [...holders(policy, r)].filter(m => m.toLowerCase().startsWith(prefix)));
 }
 /** Whether a job has anything that fails the run outright. */
 const hasBlocker = (j) => j.checks.some(c => c.severity === 'error' && c.blocker);
@@ -55397,11 +55649,22 @@ function explainFailure(plan, attempt, applied) {
         return x.running
             ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
             : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`;
-    const errors = plan.checks.filter((c) => c.severity === 'error' && (c.blocker || !applied));
+    // Repaired drift no longer explains anything; blockers and findings fix mode has no repair for still do.
+    const errors = plan.checks.filter((c) => c.severity === 'error' && (c.blocker || !applied || !c.fixedBy));
     const byStatus = {
-        401: ['job.token', 'job.audience', 'job.service_account'],
-        403: ['target.ingress', 'iam.invoker', 'job.token', 'job.scope', 'iam.service_agent', 'job.service_account'],
-        404: ['job.uri', 'job.method', 'target.ingress']
+        401: ['account.health', 'job.token', 'job.audience', 'job.service_account', 'iam.troubleshooter'],
+        403: [
+            'iam.deny',
+            'account.health',
+            'target.ingress',
+            'iam.invoker',
+            'job.token',
+            'job.scope',
+            'iam.service_agent',
+            'job.service_account',
+            'iam.troubleshooter'
+        ],
+        404: ['target.url', 'job.uri', 'job.method', 'target.ingress']
     };
     const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : [];
     // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
@@ -55409,6 +55672,9 @@ function explainFailure(plan, attempt, applied) {
     const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined);
     if (hit)
         return `${hit.title}: ${hit.found} (expected ${hit.expected})`;
+    const iap = plan.checks.find(c => c.id === 'target.iap');
+    if (iap && (attempt.httpStatus === 401 || attempt.httpStatus === 403))
+        return `${iap.title}: ${iap.found}; ${iap.remedy ?? ''}`.trim();
     if (attempt.httpStatus && attempt.httpStatus >= 500)
         return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`;
     if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
@@ -55466,7 +55732,8 @@ function buildOutcome(s, p, applied, attempts, error) {
         changes,
         error,
         applied: !!applied,
-        expectedStatus: s.expectedStatus
+        expectedStatus: s.expectedStatus,
+        notes: p?.notes ?? []
     };
 }
 
@@ -55927,6 +56194,9 @@ function renderMarkdown(o) {
         out.push('', o.mode === 'verify' ? '### To fix by hand (or run with `mode: fix`)' : '### To fix by hand', '', mdBlock('sh', commands));
     if (o.changes.length)
         out.push('', o.mode === 'fix' ? '### Changes made' : '### Changes `mode: fix` would make', '', mdBlock('diff', o.changes.flatMap(diffLines)));
+    // What the caller could not read stays out of the way, one click down: it matters only when a finding is missing.
+    if (o.notes.length)
+        out.push('', `<details><summary>ℹ️ Not seen by this run (${o.notes.length})</summary>`, '', ...o.notes.map(n => `- ${mdText(n)}`), '', '</details>');
     return out.join('\n') + '\n';
 }
 
@@ -56403,7 +56673,65 @@ function createClients(token, universe, debug, env = process.env, retry) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/engine/hierarchy.ts
+
+/** Deny policies hang off a resource's full name, as one URL-encoded path segment. */
+const attachmentPoint = (resource) => `cloudresourcemanager.googleapis.com/${resource}`;
+const refused = (e) => e instanceof ApiError && (e.httpStatus === 403 || e.httpStatus === 401);
+const message = (e) => (e instanceof Error ? e.message : String(e));
+/** Why a read failed, in one line: the permission and role when refused, Google's message otherwise. */
+function why(e, permission, role) {
+    return refused(e) ? `the caller lacks ${permission} (${role})` : message(e);
+}
+async function readDeny(g, resource) {
+    try {
+        const listed = await g.iam.listDenyPolicies(attachmentPoint(resource));
+        // Google lists deny policies without their rules: each is read for them.
+        const policies = await Promise.all(listed.map(p => g.iam.getDenyPolicy(p.name)));
+        return { resource, policies };
+    }
+    catch (e) {
+        return { resource, policies: [], unreadable: why(e, 'iam.denypolicies.list and iam.denypolicies.get', 'roles/iam.denyReviewer') };
+    }
+}
+async function readAncestor(g, resource) {
+    const kind = resource.startsWith('folders/') ? 'folders' : 'organizations';
+    try {
+        return { resource, policy: await g.projects.ancestorIam.getIamPolicy(resource) };
+    }
+    catch (e) {
+        return { resource, unreadable: why(e, `resourcemanager.${kind}.getIamPolicy`, 'roles/iam.securityReviewer') };
+    }
+}
+/** The project's ancestors (one getAncestry call), their policies and every deny policy above the resources: two or three rounds, all in parallel with the run's own reads. */
+async function readHierarchy(g, project) {
+    const projectDeny = readDeny(g, `projects/${project}`);
+    let chain;
+    const notes = [];
+    try {
+        const ancestry = await g.projects.getAncestry(project);
+        chain = (ancestry.ancestor ?? [])
+            .map(a => a.resourceId)
+            .filter(r => r?.id && (r.type === 'folder' || r.type === 'organization'))
+            .map(r => `${r.type}s/${r.id}`);
+    }
+    catch (e) {
+        chain = [];
+        notes.push(`The folders and organization above ${project} were not read (${why(e, 'resourcemanager.projects.get', 'roles/browser')}): grants and deny policies there are not seen.`);
+    }
+    const [ancestors, deny] = await Promise.all([Promise.all(chain.map(r => readAncestor(g, r))), Promise.all([projectDeny, ...chain.map(r => readDeny(g, r))])]);
+    for (const a of ancestors)
+        if (a.unreadable)
+            notes.push(`The allow policy of ${a.resource} was not read (${a.unreadable}): a grant inherited from there is not seen.`);
+    for (const d of deny)
+        if (d.unreadable)
+            notes.push(`The deny policies of ${d.resource} were not read (${d.unreadable}): a deny rule there is not seen.`);
+    return { ancestors, deny, notes };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/observe.ts
+
+
 
 
 
@@ -56413,13 +56741,31 @@ const PROJECT_WRITE = { iam: 'cloudresourcemanager.v1', permissions: ['cloudsche
 const ACT_AS = 'iam.serviceAccounts.actAs';
 /** Beyond this many named jobs, listing the region's targets costs less than reading each. */
 const LIST_THRESHOLD = 5;
-const message = (e) => (e instanceof Error ? e.message : String(e));
+const observe_message = (e) => (e instanceof Error ? e.message : String(e));
+/** Each account read once, as soon as a job names it: a deleted or disabled account is a blocker the plan must know of. */
+function accountReader(g) {
+    const reads = new Map();
+    return {
+        read: email => {
+            if (reads.has(email))
+                return;
+            reads.set(email, g.iam.getServiceAccount(email).then(account => ({ account }), (e) => e instanceof ApiError && e.httpStatus === 404
+                ? { missing: true }
+                : {
+                    unreadable: e instanceof ApiError && e.httpStatus === 403 ? 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountUser)' : observe_message(e)
+                }));
+        },
+        all: async () => Object.fromEntries(await Promise.all([...reads].map(async ([email, r]) => [email, await r])))
+    };
+}
 /** Which jobs to act on, read or listed. */
-async function readJobs(g, s, onWritable) {
+async function readJobs(g, s, onWritable, readAccount) {
     const seen = (job) => {
         const account = s.invokerServiceAccount ?? job.httpTarget?.oidcToken?.serviceAccountEmail ?? job.httpTarget?.oauthToken?.serviceAccountEmail;
-        if (account)
+        if (account) {
             onWritable(account, 'serviceAccount', [ACT_AS]);
+            readAccount(account);
+        }
         return job;
     };
     if (s.jobs.kind === 'named') {
@@ -56429,7 +56775,7 @@ async function readJobs(g, s, onWritable) {
                 return { name, job: seen(await g.scheduler.getJob(name)) };
             }
             catch (e) {
-                return { name, error: message(e) };
+                return { name, error: observe_message(e) };
             }
         }));
     }
@@ -56439,8 +56785,13 @@ async function readJobs(g, s, onWritable) {
 }
 async function observe(g, s, onWritable = ignore) {
     onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions]);
-    if (s.invokerServiceAccount)
+    const accounts = accountReader(g);
+    if (s.invokerServiceAccount) {
         onWritable(s.invokerServiceAccount, 'serviceAccount', [ACT_AS]);
+        accounts.read(s.invokerServiceAccount);
+    }
+    // Off the critical path: its rounds overlap the jobs' and targets' reads.
+    const hierarchy = readHierarchy(g, s.project);
     const ctx = readContext(g, s, (w) => onWritable(w.resource, w.iam, w.permissions));
     if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD)
         startListings(ctx);
@@ -56448,13 +56799,13 @@ async function observe(g, s, onWritable = ignore) {
     const explicit = locator && locator.read(ctx, locator.fullName({ project: s.project, region: s.region, id: s.target.id }));
     // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
     explicit?.catch(() => undefined);
-    const [project, projectPolicy, jobs] = await Promise.all([g.projects.getProject(s.project), ctx.projectPolicy(), readJobs(g, s, onWritable)]);
+    const [project, projectPolicy, jobs] = await Promise.all([g.projects.getProject(s.project), ctx.projectPolicy(), readJobs(g, s, onWritable, accounts.read)]);
     const targets = {};
     let explicitTarget;
     if (explicit) {
         const t = await explicit.catch((e) => {
             const hint = e instanceof ApiError && e.httpStatus === 404 ? ` Check the '${s.target.input}' and 'region' inputs (${s.target.id} in ${s.region}).` : '';
-            throw new Error(`${message(e)}${hint}`);
+            throw new Error(`${observe_message(e)}${hint}`);
         });
         targets[t.name] = t;
         explicitTarget = t.name;
@@ -56464,25 +56815,37 @@ async function observe(g, s, onWritable = ignore) {
             return o;
         if (explicitTarget)
             return { ...o, target: explicitTarget };
-        const read = fromUri(o.job.httpTarget.uri ?? '', s.universe);
+        const uri = o.job.httpTarget.uri ?? '';
+        // A host no kind recognises may be a custom domain mapped to a Cloud Run service.
+        const read = fromUri(uri, s.universe) ?? (googleApiHost(uri, s.universe) ? undefined : byDomainMapping(uri));
         if (!read)
-            return o; // Google APIs and other hosts: the plan explains them
+            return o; // Google APIs and unparsable URIs: the plan explains them
         try {
             const t = await read(ctx);
+            if (!t)
+                return o; // no mapping either: a host outside Google Cloud
             targets[t.name] = t;
             return { ...o, target: t.name };
         }
         catch (e) {
             return {
                 ...o,
-                targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e)
+                targetError: e instanceof ApiError && e.httpStatus === 404 ? `${observe_message(e)} (the job's URI names a target that does not exist)` : observe_message(e)
             };
         }
     }));
     // With only a target input given, the jobs are those that call it.
     const explicitT = explicitTarget ? targets[explicitTarget] : undefined;
     const selected = s.jobs.kind === 'targeting' && explicitT ? resolved.filter(o => o.job?.httpTarget && explicitT.kind.calls(explicitT, o.job.httpTarget.uri ?? '')) : resolved;
-    return { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget };
+    return {
+        project: { id: project.projectId ?? s.project, number: String(project.projectNumber) },
+        projectPolicy,
+        jobs: selected,
+        targets,
+        explicitTarget,
+        hierarchy: await hierarchy,
+        accounts: await accounts.all()
+    };
 }
 /** Every policy observe read that fix mode may write, by resource: the starting point of its read-modify-writes. */
 function knownPolicies(o) {
@@ -56657,6 +57020,76 @@ function failedWritesError(a) {
         'Run again once the cause is fixed: a second run writes only what is still missing.');
 }
 
+;// CONCATENATED MODULE: ./src/engine/troubleshoot.ts
+
+const troubleshoot_message = (e) => (e instanceof Error ? e.message : String(e));
+/** Whether the attempt was turned away for who sent it, with no finding to say why. */
+function unexplained(plan, attempt) {
+    if (!attempt || attempt.passed || (attempt.httpStatus !== 401 && attempt.httpStatus !== 403))
+        return false;
+    // A blocker or a drift (repaired or not) explains it; a "may apply" warning does not.
+    return !plan.checks.some(c => c.severity === 'error');
+}
+/** The verdict in one line: the overall state, and every policy that weighed in. */
+function troubleshoot_verdict(r) {
+    const parts = [r.overallAccessState ?? 'OVERALL_ACCESS_STATE_UNSPECIFIED'];
+    const allow = r.allowPolicyExplanation;
+    if (allow?.allowAccessState) {
+        const granting = (allow.explainedPolicies ?? []).filter(p => p.allowAccessState === 'ALLOW_ACCESS_STATE_GRANTED').map(p => p.fullResourceName);
+        parts.push(`allow: ${allow.allowAccessState}${granting.length ? ` (granted on ${granting.join(', ')})` : ''}`);
+    }
+    const deny = r.denyPolicyExplanation;
+    if (deny?.denyAccessState) {
+        const denying = (deny.explainedResources ?? []).flatMap(res => (res.explainedPolicies ?? []).filter(p => p.denyAccessState === 'DENY_ACCESS_STATE_DENIED').map(p => p.policy?.name ?? res.fullResourceName ?? ''));
+        parts.push(`deny: ${deny.denyAccessState}${denying.length ? ` (by ${denying.join(', ')})` : ''}`);
+    }
+    return parts.join('; ');
+}
+/** Asks the Troubleshooter about one job, and says what it answered as a finding. */
+async function troubleshoot(g, plan, t, job) {
+    const access = t.kind.access(t, job);
+    const tuple = { principal: plan.invoker ?? '', fullResourceName: t.kind.fullResourceName(t), permission: access.permission };
+    const title = 'Policy Troubleshooter';
+    const expected = `CAN_ACCESS for ${tuple.principal} (${tuple.permission} on ${tuple.fullResourceName})`;
+    try {
+        const r = await g.troubleshooter.troubleshoot(tuple);
+        const found = troubleshoot_verdict(r);
+        const can = r.overallAccessState === 'CAN_ACCESS';
+        return {
+            id: 'iam.troubleshooter',
+            title,
+            severity: 'error',
+            found,
+            expected,
+            remedy: can
+                ? 'Google sees the access granted, yet the attempt was refused: what stops it is outside IAM (VPC Service Controls, an organization policy, a proxy in front of the target), or a grant still propagating: run again in a few minutes.'
+                : 'Google sees no access for this account: the policies it names above decide it. A deny policy or a grant the caller cannot read is explained there.'
+        };
+    }
+    catch (e) {
+        const refused = e instanceof ApiError && (e.httpStatus === 403 || e.httpStatus === 401);
+        return {
+            id: 'iam.troubleshooter',
+            title,
+            severity: 'warning',
+            found: refused ? 'not asked: the caller lacks roles/iam.securityReviewer (Policy Troubleshooter refused)' : `no answer: ${troubleshoot_message(e)}`,
+            expected,
+            remedy: 'Grant the caller roles/iam.securityReviewer on the project to have Google explain an unexplained 403 here.'
+        };
+    }
+}
+/** Adds the Troubleshooter's verdict to every job whose refused attempt no finding explains. */
+async function explainRefusals(g, jobs, attempts, targetOf) {
+    await Promise.all(jobs.map(async (j) => {
+        const at = targetOf(j);
+        if (!at ||
+            !j.invoker ||
+            !unexplained(j, attempts.find(a => a.job === j.job)))
+            return;
+        j.checks.push(await troubleshoot(g, j, at.t, at.job));
+    }));
+}
+
 ;// CONCATENATED MODULE: ./src/engine/logger.ts
 const nullLogger = {
     info: () => { },
@@ -56665,6 +57098,7 @@ const nullLogger = {
 };
 
 ;// CONCATENATED MODULE: ./src/engine/index.ts
+
 
 
 
@@ -56699,6 +57133,8 @@ async function runEngine(s, g, log, opts = {}) {
         for (const j of plan.jobs)
             for (const c of j.checks)
                 log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
+        for (const n of plan.notes)
+            log.info(`note  ${n}`);
         if (s.mode === 'fix' && plan.changes.length) {
             if (opts.confirm && !(await opts.confirm(plan)))
                 return buildOutcome({ ...s, mode: 'verify' }, plan, undefined, [], undefined);
@@ -56732,6 +57168,11 @@ async function runEngine(s, g, log, opts = {}) {
                 log: m => log.info(m),
                 wait: log.wait && (what => log.wait(what))
             }));
+            await explainRefusals(g, plan.jobs, attempts, j => {
+                const t = j.target ? observed.targets[j.target] : undefined;
+                const job = observed.jobs.find(o => o.name === j.job)?.job;
+                return t && job ? { t, job } : undefined;
+            });
         }
     }
     catch (e) {

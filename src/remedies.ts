@@ -52,3 +52,26 @@ export const schedulerRemedies = {
   list: (project: string, location: string): string => gcloud(project, ['scheduler', 'jobs', 'list'], { location }),
   grantOnProject: (project: string, member: string, role: string): string => gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role })
 }
+
+/** The commands about service accounts and IAM outside the target: what the action never does itself. */
+export const iamRemedies = {
+  enableAccount: (project: string, email: string): string => gcloud(project, ['iam', 'service-accounts', 'enable', email]),
+  createAccount: (project: string, name: string): string => gcloud(project, ['iam', 'service-accounts', 'create', name]),
+  /** The deny policy with its rules, for a person to read who may change it. */
+  describeDenyPolicy: (project: string, policy: string): string => {
+    const m = /^policies\/(.+)\/denypolicies\/([^/]+)$/.exec(policy)
+    const attachment = m ? decodeURIComponent(m[1]) : policy
+    return gcloud(project, ['iam', 'policies', 'get', m ? m[2] : policy], { 'attachment-point': attachment, kind: 'denypolicies' })
+  },
+  /** IAP in front of a Cloud Run service admits only accounts holding this role on it (beta surface). */
+  grantIapAccess: (project: string, region: string, service: string, member: string): string =>
+    gcloud(project, ['beta', 'iap', 'web', 'add-iam-policy-binding'], {
+      'resource-type': 'cloud-run',
+      service,
+      region,
+      member,
+      role: 'roles/iap.httpsResourceAccessor'
+    }),
+  enableDefaultUrl: (project: string, region: string, service: string): string =>
+    gcloud(project, ['beta', 'run', 'services', 'update', service], { region, 'default-url': true })
+}

@@ -238,6 +238,7 @@ const grant = (kind: 'iam.invoker' | 'iam.service_agent', resource: string, role
 /** Token changes of three jobs (j1, j2: the audience; j3: the account), and a grant on each kind of policy. */
 const fullPlan = (): Plan => ({
   jobs: [],
+  notes: [],
   changes: [
     oidc('j1', { serviceAccountEmail: SA1, audience: OLD_AUD }, { serviceAccountEmail: SA1, audience: AUD }),
     oidc('j2', { serviceAccountEmail: SA1, audience: OLD_AUD }, { serviceAccountEmail: SA1, audience: AUD }),
@@ -255,7 +256,9 @@ const observed = (servicePolicy: Policy = iamPolicy()): Observed => ({
   project: { id: P, number: NUM },
   projectPolicy: iamPolicy(),
   jobs: [],
-  targets: { [FN1]: gen1Target({ name: FN1 }), [R]: serviceTarget({ name: R, policy: servicePolicy }) }
+  targets: { [FN1]: gen1Target({ name: FN1 }), [R]: serviceTarget({ name: R, policy: servicePolicy }) },
+  hierarchy: { ancestors: [], deny: [], notes: [] },
+  accounts: {}
 })
 
 /** The jobs the plan patches, as they are before it. */
@@ -346,7 +349,7 @@ describe('preflight', () => {
 
   it('an empty plan needs nothing', async () => {
     const g = google({})
-    await expect(preflight(g, { jobs: [], changes: [] }, P, knownPolicies(observed()))).resolves.toBeUndefined()
+    await expect(preflight(g, { jobs: [], changes: [], notes: [] }, P, knownPolicies(observed()))).resolves.toBeUndefined()
     expect(tested(g)).toEqual([])
   })
 })

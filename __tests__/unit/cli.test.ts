@@ -147,6 +147,7 @@ const outcome = (o: Partial<Outcome>, checks: Check[], extra: Partial<Outcome['j
     changes: [],
     applied: false,
     expectedStatus: 200,
+    notes: [],
     jobs: [{ plan, changes: [], result: o.result ?? 'drift', writeFailed: [], ...extra }],
     ...o
   }

@@ -233,7 +233,9 @@ describe('a report over hostile values in every field a person sets', () => {
     project: { id: P, number: NUM },
     projectPolicy: iamPolicy({ role: 'roles/cloudscheduler.serviceAgent', members: [MEMBER(AGENT)] }),
     jobs: jobs.map(([j, t]) => ({ name: j.name, job: j, ...t })),
-    targets: { [svc.name]: svc, [svc2.name]: svc2 }
+    targets: { [svc.name]: svc, [svc2.name]: svc2 },
+    hierarchy: { ancestors: [], deny: [], notes: [] },
+    accounts: {}
   }
   const inputs: Record<string, string> = { job: 'j1,j2,j3,j4,j5', project_id: P, region: R, invoker_service_account: SA() }
   const s = readSettings(n => inputs[n] ?? '', {})

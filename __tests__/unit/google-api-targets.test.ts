@@ -84,7 +84,14 @@ const healthyProject = (...more: Binding[]): Policy => iamPolicy(bind(AGENT_ROLE
 
 /** One job on one target, as observe would hand it to the plan. */
 function one(t: Target, j: Job, projectPolicy: Policy = healthyProject()): Observed {
-  return { project: { id: P, number: NUM }, projectPolicy, jobs: [{ name: j.name, job: j, target: t.name }], targets: { [t.name]: t } }
+  return {
+    project: { id: P, number: NUM },
+    projectPolicy,
+    jobs: [{ name: j.name, job: j, target: t.name }],
+    targets: { [t.name]: t },
+    hierarchy: { ancestors: [], deny: [], notes: [] },
+    accounts: {}
+  }
 }
 /** A job calling the workflow, whose binding resource (and so its policy) is the project. */
 function onWorkflow(j: Job, projectPolicy: Policy): Observed {

@@ -97,7 +97,7 @@ const change: Change = {
 }
 
 function outcome(jobs: JobOutcome[], over: Partial<Outcome> = {}): Outcome {
-  return { mode: 'verify', result: 'drift', jobs, changes: jobs.flatMap(j => j.changes), applied: false, expectedStatus: 200, ...over }
+  return { mode: 'verify', result: 'drift', jobs, changes: jobs.flatMap(j => j.changes), applied: false, expectedStatus: 200, notes: [], ...over }
 }
 const jo = (p: JobPlan, result: Result, a?: AttemptResult, changes: Change[] = [], explanation?: string, writeFailed: ChangeKind[] = []): JobOutcome => ({
   writeFailed,

@@ -23,7 +23,12 @@ const TITLE: Record<CheckId, string> = {
   'job.service_account': 'Invoker account',
   'job.audience': 'OIDC audience',
   'iam.invoker': 'Invoker role',
-  'iam.service_agent': 'Scheduler service agent'
+  'iam.service_agent': 'Scheduler service agent',
+  'account.health': 'Invoker account health',
+  'iam.deny': 'Deny policies',
+  'target.url': 'Default URL',
+  'target.iap': 'Identity-Aware Proxy',
+  'iam.troubleshooter': 'Policy Troubleshooter'
 }
 const FIXED_BY: Partial<Record<CheckId, Check['fixedBy']>> = {
   'job.token': 'job.oidc',
@@ -161,6 +166,7 @@ describe('explainFailure picks the check that explains the status', () => {
 
 describe('outputs', () => {
   const outcome = (attempts: (AttemptResult | undefined)[]): Outcome => ({
+    notes: [],
     mode: 'verify',
     result: 'drift',
     applied: false,
@@ -212,7 +218,7 @@ describe('buildOutcome after writes that failed in part', () => {
   }
   const audience = drift('job.audience')
   const invoker = drift('iam.invoker')
-  const p: Plan = { jobs: [jobPlan(audience, invoker)], changes: [oidc, grant] }
+  const p: Plan = { jobs: [jobPlan(audience, invoker)], changes: [oidc, grant], notes: [] }
   const o = buildOutcome(
     { mode: 'fix', expectedStatus: 200 } as Settings,
     p,

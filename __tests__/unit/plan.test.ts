@@ -73,8 +73,20 @@ function job(id: string, uri: string, token: Token, state: Job['state'] = 'ENABL
 const healthyProjectPolicy = (): Policy => policy(bind(AGENT_ROLE, AGENT_M), bind('roles/owner', 'user:owner@example.com'))
 
 /** Targets keyed by their own name, as observe keys them. */
-function observed(jobs: ObservedJob[], targets: Target[], projectPolicy: Policy = healthyProjectPolicy()): Observed {
-  return { project: { id: P, number: NUM }, projectPolicy, jobs, targets: Object.fromEntries(targets.map(t => [t.name, t])) }
+function observed(
+  jobs: ObservedJob[],
+  targets: Target[],
+  projectPolicy: Policy = healthyProjectPolicy(),
+  around: Partial<Pick<Observed, 'hierarchy' | 'accounts'>> = {}
+): Observed {
+  return {
+    project: { id: P, number: NUM },
+    projectPolicy,
+    jobs,
+    targets: Object.fromEntries(targets.map(t => [t.name, t])),
+    hierarchy: around.hierarchy ?? { ancestors: [], deny: [], notes: [] },
+    accounts: around.accounts ?? {}
+  }
 }
 
 /** One job on one target. */
@@ -98,7 +110,7 @@ const oidcChanges = (p: Plan): OidcChange[] => p.changes.filter((c): c is OidcCh
 /** The job patches fix mode sends for a plan's token changes: apply derives each mask from before/after. */
 async function patchesOf(p: Plan, jobs: Job[]): Promise<{ job: string; oidcToken: unknown; updateMask: string[] }[]> {
   const g = new MemoryGoogle({ jobs })
-  await applyPlan(g, { jobs: p.jobs, changes: oidcChanges(p) }, {})
+  await applyPlan(g, { jobs: p.jobs, changes: oidcChanges(p), notes: [] }, {})
   const calls = g.callsTo('scheduler.patchJob') as { name: string; job: Job; updateMask: string[] }[]
   return calls.map(c => ({ job: c.name, oidcToken: c.job.httpTarget?.oidcToken, updateMask: c.updateMask }))
 }
@@ -661,21 +673,25 @@ describe('blockers and warnings', () => {
     expect(p.changes.filter(ch => ch.kind === 'job.oidc')).toEqual([])
   })
 
-  it("a job signing as an account of another project → a warning citing Google's same-project rule, nothing to change", () => {
+  it("a job signing as an account of another project → a blocker citing Google's same-project rule, nothing to change", () => {
     const other = SA_OF('invoker', 'shared-proj')
     const t = gen1({ policy: policy(bind(CF_INVOKER, MEMBER(other))) })
     const p = plan(one(t, job('j1', FN1_URL, { oidc: { sa: other, aud: FN1_URL } })), settings())
-    expect(byId(p.jobs[0])['job.service_account']).toMatchObject({ severity: 'warning', found: other, expected: `a service account of ${P}` })
-    expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(new RegExp(`must be in the job's project \\(${P}\\), and .* is in shared-proj`))
-    expect(notOk(p.jobs[0])).toEqual(['job.service_account'])
+    expect(byId(p.jobs[0])['account.health']).toMatchObject({ severity: 'error', blocker: true, found: `${other} belongs to project shared-proj` })
+    expect(byId(p.jobs[0])['account.health']!.remedy).toMatch(new RegExp(`another project than the job's \\(${P}\\)`))
+    expect(byId(p.jobs[0])['account.health']!.command).toBe(`gcloud iam service-accounts create scheduler-invoker --project ${P}`)
+    expect(notOk(p.jobs[0])).toEqual(['account.health'])
     expect(p.changes).toEqual([])
   })
 
-  it('invoker_service_account of another project → the repair is planned, and its remedy carries the same caution', () => {
+  it('invoker_service_account of another project → a blocker, and nothing planned for the job: no grant outlives a refused update', () => {
     const other = SA_OF('invoker', 'shared-proj')
     const p = plan(one(gen1(), job('j1', FN1_URL, { oidc: { sa: SA, aud: FN1_URL } })), settings({ invoker_service_account: other }))
+    expect(byId(p.jobs[0])['account.health']).toMatchObject({ severity: 'error', blocker: true })
+    // The drift is still reported, so a person sees both.
     expect(byId(p.jobs[0])['job.service_account']).toMatchObject({ severity: 'error', fixedBy: 'job.oidc', expected: other })
-    expect(byId(p.jobs[0])['job.service_account']!.remedy).toMatch(/--oidc-service-account-email invoker@shared-proj.* must be in the job's project/)
+    expect(byId(p.jobs[0])['iam.invoker']).toMatchObject({ severity: 'error', fixedBy: 'iam.invoker' })
+    expect(p.changes).toEqual([])
   })
 
   it('PAUSED → a warning only', () => {

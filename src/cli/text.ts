@@ -158,5 +158,6 @@ export function renderText(o: Outcome, opts: TextOptions): string {
     for (const c of o.changes) out.push(...changeLines(c, p).map(l => `  ${l}`))
   }
   if (commands.length) out.push('', p.bold(o.mode === 'verify' ? `To fix by hand (or run ${PROGRAM} fix):` : 'To fix by hand:'), ...commands.map(c => `  ${c}`))
+  if (o.notes.length) out.push('', p.dim('Not seen by this run:'), ...o.notes.map(n => `  ${p.dim(term(n))}`))
   return out.join('\n') + '\n'
 }

@@ -12,6 +12,7 @@ import { knownPolicies, observe, type Observed } from './observe'
 import { buildOutcome, changesOfJob, type Outcome } from './outcome'
 import { hasBlocker, plan as makePlan, type Plan } from './plan'
 import { testRun, type AttemptResult, type TestRunJob } from './testrun'
+import { explainRefusals } from './troubleshoot'
 import type { Target } from '../targets'
 
 export type { Logger } from './logger'
@@ -59,6 +60,7 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger, opts
     for (const j of plan.jobs)
       for (const c of j.checks)
         log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`)
+    for (const n of plan.notes) log.info(`note  ${n}`)
 
     if (s.mode === 'fix' && plan.changes.length) {
       if (opts.confirm && !(await opts.confirm(plan))) return buildOutcome({ ...s, mode: 'verify' }, plan, undefined, [], undefined)
@@ -98,6 +100,11 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger, opts
           }
         )
       )
+      await explainRefusals(g, plan.jobs, attempts, j => {
+        const t = j.target ? observed.targets[j.target] : undefined
+        const job = observed.jobs.find(o => o.name === j.job)?.job
+        return t && job ? { t, job } : undefined
+      })
     }
   } catch (e) {
     error = message(e)

@@ -4,10 +4,12 @@
  */
 import type { GoogleClients, IamApi } from '../google/clients'
 import { ApiError } from '../google/http'
-import type { Job, Policy } from '../google/types'
-import { jobName, locationName } from '../names'
+import type { Job, Policy, ServiceAccount } from '../google/types'
+import { googleApiHost, jobName, locationName } from '../names'
 import type { Settings } from '../settings'
 import { fromUri, locatorFor, readContext, startListings, type Target, type Writable } from '../targets'
+import { byDomainMapping } from '../targets/service'
+import { readHierarchy, type Hierarchy } from './hierarchy'
 
 export interface ObservedJob {
   name: string
@@ -30,6 +32,17 @@ export interface Observed {
   targets: Record<string, Target>
   /** The target named by an input (`function`, `service`), when given. */
   explicitTarget?: string
+  /** Folders, organization and deny policies above the project, as far as the caller may read them. */
+  hierarchy: Hierarchy
+  /** Each invoker account as IAM knows it, by email. */
+  accounts: Record<string, AccountRead>
+}
+
+/** A service account read for its health: there and enabled, gone, or not readable by the caller. */
+export interface AccountRead {
+  account?: ServiceAccount
+  missing?: boolean
+  unreadable?: string
 }
 
 /** The surfaces whose write permissions fix mode tests: IAM policies, and service accounts (actAs). */
@@ -51,11 +64,38 @@ const LIST_THRESHOLD = 5
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
+/** Each account read once, as soon as a job names it: a deleted or disabled account is a blocker the plan must know of. */
+function accountReader(g: GoogleClients): { read: (email: string) => void; all: () => Promise<Record<string, AccountRead>> } {
+  const reads = new Map<string, Promise<AccountRead>>()
+  return {
+    read: email => {
+      if (reads.has(email)) return
+      reads.set(
+        email,
+        g.iam.getServiceAccount(email).then(
+          account => ({ account }),
+          (e: unknown): AccountRead =>
+            e instanceof ApiError && e.httpStatus === 404
+              ? { missing: true }
+              : {
+                  unreadable:
+                    e instanceof ApiError && e.httpStatus === 403 ? 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountUser)' : message(e)
+                }
+        )
+      )
+    },
+    all: async () => Object.fromEntries(await Promise.all([...reads].map(async ([email, r]) => [email, await r] as const)))
+  }
+}
+
 /** Which jobs to act on, read or listed. */
-async function readJobs(g: GoogleClients, s: Settings, onWritable: OnWritable): Promise<ObservedJob[]> {
+async function readJobs(g: GoogleClients, s: Settings, onWritable: OnWritable, readAccount: (email: string) => void): Promise<ObservedJob[]> {
   const seen = (job: Job): Job => {
     const account = s.invokerServiceAccount ?? job.httpTarget?.oidcToken?.serviceAccountEmail ?? job.httpTarget?.oauthToken?.serviceAccountEmail
-    if (account) onWritable(account, 'serviceAccount', [ACT_AS])
+    if (account) {
+      onWritable(account, 'serviceAccount', [ACT_AS])
+      readAccount(account)
+    }
     return job
   }
   if (s.jobs.kind === 'named') {
@@ -77,7 +117,13 @@ async function readJobs(g: GoogleClients, s: Settings, onWritable: OnWritable): 
 
 export async function observe(g: GoogleClients, s: Settings, onWritable: OnWritable = ignore): Promise<Observed> {
   onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions])
-  if (s.invokerServiceAccount) onWritable(s.invokerServiceAccount, 'serviceAccount', [ACT_AS])
+  const accounts = accountReader(g)
+  if (s.invokerServiceAccount) {
+    onWritable(s.invokerServiceAccount, 'serviceAccount', [ACT_AS])
+    accounts.read(s.invokerServiceAccount)
+  }
+  // Off the critical path: its rounds overlap the jobs' and targets' reads.
+  const hierarchy = readHierarchy(g, s.project)
   const ctx = readContext(g, s, (w: Writable) => onWritable(w.resource, w.iam, w.permissions))
   if (s.jobs.kind !== 'named' || s.jobs.ids.length > LIST_THRESHOLD) startListings(ctx)
   const locator = s.target && locatorFor(s.target.input)
@@ -85,7 +131,7 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
   // Surface a failed explicit read once, below, not as an unhandled rejection while jobs load.
   explicit?.catch(() => undefined)
 
-  const [project, projectPolicy, jobs] = await Promise.all([g.projects.getProject(s.project), ctx.projectPolicy(), readJobs(g, s, onWritable)])
+  const [project, projectPolicy, jobs] = await Promise.all([g.projects.getProject(s.project), ctx.projectPolicy(), readJobs(g, s, onWritable, accounts.read)])
 
   const targets: Record<string, Target> = {}
   let explicitTarget: string | undefined
@@ -102,10 +148,13 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
     jobs.map(async (o): Promise<ObservedJob> => {
       if (!o.job?.httpTarget) return o
       if (explicitTarget) return { ...o, target: explicitTarget }
-      const read = fromUri(o.job.httpTarget.uri ?? '', s.universe)
-      if (!read) return o // Google APIs and other hosts: the plan explains them
+      const uri = o.job.httpTarget.uri ?? ''
+      // A host no kind recognises may be a custom domain mapped to a Cloud Run service.
+      const read = fromUri(uri, s.universe) ?? (googleApiHost(uri, s.universe) ? undefined : byDomainMapping(uri))
+      if (!read) return o // Google APIs and unparsable URIs: the plan explains them
       try {
         const t = await read(ctx)
+        if (!t) return o // no mapping either: a host outside Google Cloud
         targets[t.name] = t
         return { ...o, target: t.name }
       } catch (e) {
@@ -122,7 +171,15 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
   const selected =
     s.jobs.kind === 'targeting' && explicitT ? resolved.filter(o => o.job?.httpTarget && explicitT.kind.calls(explicitT, o.job.httpTarget.uri ?? '')) : resolved
 
-  return { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget }
+  return {
+    project: { id: project.projectId ?? s.project, number: String(project.projectNumber) },
+    projectPolicy,
+    jobs: selected,
+    targets,
+    explicitTarget,
+    hierarchy: await hierarchy,
+    accounts: await accounts.all()
+  }
 }
 
 /** A policy fix mode may write, and where it lives. */

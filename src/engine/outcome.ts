@@ -26,6 +26,8 @@ export interface Outcome {
   error?: string
   applied: boolean
   expectedStatus: number
+  /** What the diagnosis could not read, and the permission that would let it. */
+  notes: string[]
 }
 
 /** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
@@ -41,17 +43,30 @@ export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: b
     return x.running
       ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
       : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`
-  const errors = plan.checks.filter((c: Check) => c.severity === 'error' && (c.blocker || !applied))
+  // Repaired drift no longer explains anything; blockers and findings fix mode has no repair for still do.
+  const errors = plan.checks.filter((c: Check) => c.severity === 'error' && (c.blocker || !applied || !c.fixedBy))
   const byStatus: Record<number, string[]> = {
-    401: ['job.token', 'job.audience', 'job.service_account'],
-    403: ['target.ingress', 'iam.invoker', 'job.token', 'job.scope', 'iam.service_agent', 'job.service_account'],
-    404: ['job.uri', 'job.method', 'target.ingress']
+    401: ['account.health', 'job.token', 'job.audience', 'job.service_account', 'iam.troubleshooter'],
+    403: [
+      'iam.deny',
+      'account.health',
+      'target.ingress',
+      'iam.invoker',
+      'job.token',
+      'job.scope',
+      'iam.service_agent',
+      'job.service_account',
+      'iam.troubleshooter'
+    ],
+    404: ['target.url', 'job.uri', 'job.method', 'target.ingress']
   }
   const order = attempt.httpStatus ? (byStatus[attempt.httpStatus] ?? []) : []
   // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
   const authLike = !attempt.httpStatus || attempt.httpStatus < 500
   const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined)
   if (hit) return `${hit.title}: ${hit.found} (expected ${hit.expected})`
+  const iap = plan.checks.find(c => c.id === 'target.iap')
+  if (iap && (attempt.httpStatus === 401 || attempt.httpStatus === 403)) return `${iap.title}: ${iap.found}; ${iap.remedy ?? ''}`.trim()
   if (attempt.httpStatus && attempt.httpStatus >= 500)
     return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`
   if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
@@ -116,6 +131,7 @@ export function buildOutcome(s: Settings, p: Plan | undefined, applied: Applied 
     changes,
     error,
     applied: !!applied,
-    expectedStatus: s.expectedStatus
+    expectedStatus: s.expectedStatus,
+    notes: p?.notes ?? []
   }
 }

@@ -5,10 +5,12 @@
 import type { HttpTarget, Job, Policy } from '../google/types'
 import { googleApiHost, projectOfServiceAccount, schedulerServiceAgent, splitName } from '../names'
 import { conditionalHolders, holders } from '../policy'
-import { schedulerRemedies } from '../remedies'
+import { iamRemedies, schedulerRemedies } from '../remedies'
 import type { Settings } from '../settings'
 import { fromUri, TARGET_INPUTS, type Access, type OidcAuth, type Target } from '../targets'
-import type { Observed, ObservedJob } from './observe'
+import { runOrigin } from '../targets/service'
+import { denyingRules } from './deny'
+import type { AccountRead, Observed, ObservedJob } from './observe'
 
 export type CheckId =
   | 'job.read'
@@ -23,6 +25,11 @@ export type CheckId =
   | 'job.method'
   | 'iam.invoker'
   | 'iam.service_agent'
+  | 'account.health'
+  | 'iam.deny'
+  | 'target.url'
+  | 'target.iap'
+  | 'iam.troubleshooter'
 
 export type Severity = 'ok' | 'warning' | 'error'
 
@@ -85,6 +92,8 @@ export interface JobPlan {
 export interface Plan {
   jobs: JobPlan[]
   changes: Change[]
+  /** What the diagnosis could not see (a policy the caller may not read), and what would let it. */
+  notes: string[]
 }
 
 export const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent'
@@ -233,6 +242,7 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   const jobProject = splitName(o.name).project
   const ingress = ingressCheck(t, jobProject)
   if (ingress) checks.push(ingress)
+  checks.push(...frontDoorChecks(o.name, t, uri))
 
   // Invoker account: the input, else the job's current token account.
   const invoker = s.invokerServiceAccount ?? http.oidcToken?.serviceAccountEmail ?? http.oauthToken?.serviceAccountEmail
@@ -242,14 +252,145 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
   plan.audience = token.audience
 
   let grant: Grant | undefined
+  let accountBlocked = false
   if (invoker) {
+    const health = accountHealthCheck(o.name, invoker, observed.accounts[invoker], observed.project.number)
+    if (health) checks.push(health)
+    // Google refuses a job update naming such an account: nothing is written for this job, so no grant outlives a refused patch.
+    accountBlocked = !!health?.blocker
     const member = `serviceAccount:${invoker}`
     const access = t.kind.access(t, job)
-    const check = invokerCheck(t, access, member, observed.projectPolicy, observed.project.number)
+    const check = invokerCheck(t, access, member, observed)
     checks.push(check)
-    if (check.fixedBy) grant = { t, role: access.role, member }
+    if (check.fixedBy && !accountBlocked) grant = { t, role: access.role, member }
+    const deny = denyCheck(observed, invoker, access.permission)
+    if (deny) checks.push(deny)
   }
-  return { plan, token: token.change, grant }
+  return { plan, token: accountBlocked ? undefined : token.change, grant }
+}
+
+/**
+ * What Cloud Run puts in front of its IAM check: a disabled `run.app` URL answers nothing, and
+ * Identity-Aware Proxy admits only accounts it knows before Cloud Run sees the request.
+ */
+function frontDoorChecks(jobName: string, t: Target, uri: string): Check[] {
+  const out: Check[] = []
+  const { project, location, id } = splitName(t.bindingResource)
+  if (t.defaultUriDisabled && runOrigin(uri)) {
+    const command = iamRemedies.enableDefaultUrl(project, location, id)
+    out.push({
+      id: 'target.url',
+      title: 'Default URL',
+      severity: 'error',
+      found: `the service's run.app URLs are disabled (defaultUriDisabled), and the job calls ${uri}`,
+      expected: 'a URL that reaches the service',
+      blocker: true,
+      remedy: `Point the job at the service's custom domain or load balancer (${schedulerRemedies.setUri(jobRef(jobName), 'https://YOUR-DOMAIN/PATH')}), or enable the default URL again: ${command}`,
+      command
+    })
+  }
+  if (t.iapEnabled)
+    out.push({
+      id: 'target.iap',
+      title: 'Identity-Aware Proxy',
+      severity: 'warning',
+      found: 'IAP is enabled on the service',
+      expected: "the job's account admitted by IAP as well as by Cloud Run IAM",
+      remedy:
+        "IAP checks each request before Cloud Run IAM does: the job's account needs roles/iap.httpsResourceAccessor on the service too (the action does not grant it): " +
+        iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL'),
+      command: iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL')
+    })
+  return out
+}
+
+/**
+ * Whether the account can be the job's at all: Google refuses a job update naming an account that
+ * does not exist, belongs to another project or is the Scheduler service agent, and a disabled
+ * account signs no token. The action never enables or creates an account: it explains.
+ */
+function accountHealthCheck(jobName: string, invoker: string, read: AccountRead | undefined, projectNumber: string): Check | undefined {
+  const jobProject = splitName(jobName).project
+  const title = 'Invoker account health'
+  const expected = `an enabled service account of ${jobProject}`
+  const blocker = (found: string, remedy: string, command?: string): Check => ({
+    id: 'account.health',
+    title,
+    severity: 'error',
+    found,
+    expected,
+    blocker: true,
+    remedy,
+    command
+  })
+  const create = iamRemedies.createAccount(jobProject, 'scheduler-invoker')
+  const choose = `Set 'invoker_service_account' to a service account of ${jobProject}, or create one`
+  if (invoker.toLowerCase() === schedulerServiceAgent(projectNumber).toLowerCase())
+    return blocker(
+      `${invoker} is the Cloud Scheduler service agent`,
+      `The service agent mints the tokens of every job; Cloud Scheduler refuses it as a job's own account. ${choose}: ${create}`,
+      create
+    )
+  const owner = read?.account?.projectId ?? projectOfServiceAccount(invoker)
+  if (read?.missing)
+    return blocker(
+      `${invoker} does not exist (deleted, or never created)`,
+      `Cloud Scheduler refuses an account that does not exist, and a deleted account's bindings grant nothing. ${choose}: ${create}`,
+      create
+    )
+  // Scheduler's API reference: "The service account must be within the same project as the job."
+  if (owner && owner !== jobProject)
+    return blocker(
+      `${invoker} belongs to project ${owner}`,
+      `Cloud Scheduler refuses a token account of another project than the job's (${jobProject}). ${choose}: ${create}`,
+      create
+    )
+  if (read?.account?.disabled) {
+    const enable = iamRemedies.enableAccount(owner ?? jobProject, invoker)
+    return blocker(`${invoker} is disabled`, `A disabled account cannot sign tokens: every attempt fails. Enable it (the action never does): ${enable}`, enable)
+  }
+  if (read?.account) return ok('account.health', title, `enabled, in project ${owner ?? jobProject}`, expected)
+  return undefined
+}
+
+/**
+ * IAM deny rules on the project, its folders and organization: Google applies them before any
+ * grant, so a matching rule makes every binding irrelevant. The action never edits them.
+ */
+function denyCheck(observed: Observed, invoker: string, permission: string): Check | undefined {
+  const { deny } = observed.hierarchy
+  const matches = denyingRules(deny, invoker, permission)
+  const title = 'Deny policies'
+  const expected = `no deny rule on ${permission} for ${invoker}`
+  const certain = matches.find(m => m.certain)
+  const name = (m: (typeof matches)[number]): string => `${m.policy}${m.displayName ? ` ("${m.displayName}")` : ''} rule ${m.rule}`
+  if (certain) {
+    const command = iamRemedies.describeDenyPolicy(observed.project.id, certain.policy)
+    return {
+      id: 'iam.deny',
+      title,
+      severity: 'error',
+      found: `denied by ${name(certain)}${certain.description ? `: ${certain.description}` : ''}`,
+      expected,
+      blocker: true,
+      remedy: `A deny rule overrides every grant, and the action never edits deny policies. Whoever owns the policy can add principal://iam.googleapis.com/projects/-/serviceAccounts/${invoker} to the rule's exceptionPrincipals. Read it: ${command}`,
+      command
+    }
+  }
+  if (matches.length)
+    return {
+      id: 'iam.deny',
+      title,
+      severity: 'warning',
+      found: `may apply: ${matches.map(m => `${name(m)} (${m.doubt})`).join('; ')}`,
+      expected,
+      remedy: `If the account is covered, the rule denies ${permission} whatever the grants say: ${iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy)}`,
+      command: iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy)
+    }
+  const read = deny.filter(d => !d.unreadable)
+  const policies = read.reduce((n, d) => n + d.policies.length, 0)
+  // Only worth a line when there were rules to weigh.
+  return policies ? ok('iam.deny', title, `none of ${policies} deny polic${policies === 1 ? 'y' : 'ies'} denies ${permission}`, expected) : undefined
 }
 
 /**
@@ -279,15 +420,7 @@ function ingressCheck(t: Target, jobProject: string): Check | undefined {
 }
 
 /** The account check both token types share: the job signs (or is issued) its token as this account. */
-function accountCheck(
-  jobName: string,
-  current: string | undefined,
-  invoker: string | undefined,
-  remedy: string,
-  fixedBy: ChangeKind,
-  tokenWord: string
-): Check {
-  const jobProject = splitName(jobName).project
+function accountCheck(current: string | undefined, invoker: string | undefined, remedy: string, fixedBy: ChangeKind, tokenWord: string): Check {
   if (!invoker)
     return {
       id: 'job.service_account',
@@ -298,12 +431,6 @@ function accountCheck(
       blocker: true,
       remedy: `The job has no token account: set 'invoker_service_account' to the account the job should sign its ${tokenWord} token as.`
     }
-  // Scheduler's API reference: "The service account must be within the same project as the job."
-  const invokerProject = projectOfServiceAccount(invoker)
-  const otherProject =
-    invokerProject && invokerProject !== jobProject
-      ? ` Google documents that a job's ${tokenWord} account must be in the job's project (${jobProject}), and ${invoker} is in ${invokerProject}: if the test run fails, use an account of ${jobProject}.`
-      : ''
   if (current !== invoker)
     return {
       id: 'job.service_account',
@@ -312,17 +439,8 @@ function accountCheck(
       found: current ?? 'none',
       expected: invoker,
       fixedBy,
-      remedy: remedy + otherProject,
+      remedy,
       command: remedy || undefined
-    }
-  if (otherProject)
-    return {
-      id: 'job.service_account',
-      title: 'Invoker account',
-      severity: 'warning',
-      found: invoker,
-      expected: `a service account of ${jobProject}`,
-      remedy: otherProject.trim()
     }
   return ok('job.service_account', 'Invoker account', invoker)
 }
@@ -371,14 +489,7 @@ function oidcChecks(jobName: string, http: HttpTarget, t: Target, auth: OidcAuth
     })
 
   checks.push(
-    accountCheck(
-      jobName,
-      current?.serviceAccountEmail,
-      invoker,
-      invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '',
-      'job.oidc',
-      'OIDC'
-    )
+    accountCheck(current?.serviceAccountEmail, invoker, invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '', 'job.oidc', 'OIDC')
   )
 
   // Audience: what the token would carry today vs what the target accepts.
@@ -440,7 +551,7 @@ function oauthChecks(jobName: string, http: HttpTarget, invoker: string | undefi
       remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim(),
       command: fix || undefined
     })
-  checks.push(accountCheck(jobName, current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'))
+  checks.push(accountCheck(current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'))
   const scope = current?.scope ?? ''
   const scopeOk = !current || scope === '' || scope === CLOUD_PLATFORM
   if (!current)
@@ -477,7 +588,10 @@ function oauthChecks(jobName: string, http: HttpTarget, invoker: string | undefi
 }
 
 /** Whether `member` can invoke `t`, and if not, why not in terms a person recognises. */
-function invokerCheck(t: Target, access: Access, member: string, projectPolicy: Policy, projectNumber: string): Check {
+function invokerCheck(t: Target, access: Access, member: string, observed: Observed): Check {
+  const { projectPolicy } = observed
+  const projectNumber = observed.project.number
+  const { ancestors } = observed.hierarchy
   const { role } = access
   const title = 'Invoker role'
   const expected = `${role} for ${member} on ${t.bindingResource}${access.why ? ` (${access.why})` : ''}`
@@ -490,6 +604,10 @@ function invokerCheck(t: Target, access: Access, member: string, projectPolicy: 
   if (here) return ok('iam.invoker', title, `${here} on the ${t.kind.bindingNoun}`, expected)
   const inherited = held(projectPolicy, member)
   if (inherited) return ok('iam.invoker', title, `${inherited} on the project (inherited)`, expected)
+  for (const a of ancestors) {
+    const above = held(a.policy, member)
+    if (above) return ok('iam.invoker', title, `${above} on ${a.resource} (inherited)`, expected)
+  }
 
   // Explain the near misses the classic manual fix produces.
   const notes: string[] = []
@@ -504,6 +622,14 @@ function invokerCheck(t: Target, access: Access, member: string, projectPolicy: 
   if (other.length)
     notes.push(`${role} held by ${[...accounts, ...(unnamed ? [`${unnamed} other member(s) (users, groups: not listed)`] : [])].join(', ')} only`)
   notes.push(...t.kind.nearMisses(t, member))
+  // A recreated account keeps its email but not its bindings: the old ones now read deleted:…?uid=….
+  const deleted = [t.policy, projectPolicy, ...ancestors.map(a => a.policy)].flatMap(p => deletedHolders(p, access.roles, member))
+  if (deleted.length)
+    notes.unshift(
+      `bound only as ${[...new Set(deleted)].join(', ')}: the account was deleted and recreated, and a recreated account does not inherit the old one's bindings (fix grants the live account and removes nothing)`
+    )
+  const unseen = ancestors.filter(a => a.unreadable).map(a => a.resource)
+  if (unseen.length) notes.push(`not seen: a grant on ${unseen.join(', ')} (policy not readable)`)
   return {
     id: 'iam.invoker',
     title,
@@ -521,6 +647,8 @@ function serviceAgentCheck(observed: Observed): Check {
   const expected = `${SERVICE_AGENT_ROLE} for ${agent} on projects/${observed.project.id}`
   if (holders(observed.projectPolicy, SERVICE_AGENT_ROLE).has(agent))
     return ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on the project`, expected)
+  const above = observed.hierarchy.ancestors.find(a => holders(a.policy, SERVICE_AGENT_ROLE).has(agent))
+  if (above) return ok('iam.service_agent', 'Scheduler service agent', `${SERVICE_AGENT_ROLE} on ${above.resource} (inherited)`, expected)
   return {
     id: 'iam.service_agent',
     title: 'Scheduler service agent',
@@ -588,7 +716,16 @@ export function plan(observed: Observed, s: Settings): Plan {
       after: { role: SERVICE_AGENT_ROLE, member }
     })
   }
-  return { jobs, changes }
+  const unread = Object.entries(observed.accounts)
+    .filter(([, r]) => r.unreadable)
+    .map(([email, r]) => `Service account ${email} was not read (${r.unreadable}): whether it exists and is enabled is not checked.`)
+  return { jobs, changes, notes: [...observed.hierarchy.notes, ...unread] }
+}
+
+/** Members bound to one of `roles` as the deleted predecessor of `member` (`deleted:serviceAccount:SA?uid=N`). */
+function deletedHolders(policy: Policy | undefined, roles: string[], member: string): string[] {
+  const prefix = `deleted:${member.toLowerCase()}?uid=`
+  return roles.flatMap(r => [...holders(policy, r)].filter(m => m.toLowerCase().startsWith(prefix)))
 }
 
 /** Whether a job has anything that fails the run outright. */

@@ -29,6 +29,8 @@ export class RestProjectsClient implements ProjectsClient {
   }
 
   getAncestry(projectId: string): Promise<Ancestry> {
-    return withContext(`Failed to read the ancestry of project ${projectId}`, () => this.http.request<Ancestry>(`v1/projects/${projectId}:getAncestry`, { body: {} }))
+    return withContext(`Failed to read the ancestry of project ${projectId}`, () =>
+      this.http.request<Ancestry>(`v1/projects/${projectId}:getAncestry`, { body: {} })
+    )
   }
 }

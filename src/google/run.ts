@@ -45,7 +45,9 @@ export class RestRunClient implements RunClient {
 
   async listDomainMappings(parent: string): Promise<DomainMapping[]> {
     // Domain mappings exist only in Admin v1, which lists in one page without pageSize.
-    const res = await withContext(`Failed to list the domain mappings in ${parent}`, () => this.http.request<{ items?: DomainMapping[] }>(`v1/${parent}/domainmappings`))
+    const res = await withContext(`Failed to list the domain mappings in ${parent}`, () =>
+      this.http.request<{ items?: DomainMapping[] }>(`v1/${parent}/domainmappings`)
+    )
     return res.items ?? []
   }
 }

@@ -142,5 +142,8 @@ export function renderMarkdown(o: Outcome): string {
   if (commands.length) out.push('', o.mode === 'verify' ? '### To fix by hand (or run with `mode: fix`)' : '### To fix by hand', '', mdBlock('sh', commands))
   if (o.changes.length)
     out.push('', o.mode === 'fix' ? '### Changes made' : '### Changes `mode: fix` would make', '', mdBlock('diff', o.changes.flatMap(diffLines)))
+  // What the caller could not read stays out of the way, one click down: it matters only when a finding is missing.
+  if (o.notes.length)
+    out.push('', `<details><summary>ℹ️ Not seen by this run (${o.notes.length})</summary>`, '', ...o.notes.map(n => `- ${mdText(n)}`), '', '</details>')
   return out.join('\n') + '\n'
 }

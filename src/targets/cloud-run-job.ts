@@ -57,6 +57,7 @@ export const cloudRunJob: TargetKind = {
   bindingNoun: 'Cloud Run job',
   auth: { type: 'oauth' },
   iam: 'run.v2',
+  fullResourceName: t => `//run.googleapis.com/${t.bindingResource}`,
   setIamPolicy: { permission: 'run.jobs.setIamPolicy', role: 'roles/run.admin' },
   access(_t, job) {
     if (hasOverrides(job))

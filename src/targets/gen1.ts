@@ -25,6 +25,7 @@ export const gen1: TargetKind = {
   setIamPolicy: { permission: 'cloudfunctions.functions.setIamPolicy', role: 'roles/cloudfunctions.admin' },
   access: () => ({ role: ROLE, permission: 'cloudfunctions.functions.invoke', roles: [ROLE] }),
   calls: (t, uri) => functionUrlOf(uri) === t.urls[0],
+  fullResourceName: t => `//cloudfunctions.googleapis.com/${t.bindingResource}`,
   nearMisses(t, member) {
     return holders(t.policy, 'roles/run.invoker').has(member) ? ['roles/run.invoker on the target, the wrong role for a gen 1 function'] : []
   },

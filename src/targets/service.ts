@@ -3,7 +3,7 @@
  * invoked at its `run.app` URLs, it accepts their origins (no path, no query) or a custom
  * audience, and `roles/run.invoker` is bound on the service.
  */
-import type { RunService } from '../google/types'
+import type { DomainMapping, RunService } from '../google/types'
 import { originOf, parseServiceRef, serviceName, splitName } from '../names'
 import { gcloud } from '../remedies'
 import { holders } from '../policy'
@@ -36,11 +36,14 @@ export const cloudRun = {
       ? ['roles/cloudfunctions.invoker on the target, the wrong role for a Cloud Run service']
       : []
   },
+  fullResourceName: (t: Target) => `//run.googleapis.com/${t.bindingResource}`,
   /** Whether `uri` is one of these `run.app` URLs (Cloud Run routes by host: the origin decides). */
   servedBy(serviceUrls: string[], uri: string): boolean {
     const origin = runOrigin(uri)
     return !!origin && serviceUrls.some(u => originOf(u) === origin)
   },
+  /** Whether `uri` is on a custom domain mapped to the target. */
+  viaDomain: (t: Target, uri: string): boolean => URL.canParse(uri) && (t.aliases ?? []).includes(originOf(uri)),
   /** The audience for a `run.app` URI: its origin when it is one of the service's. */
   originAudience(serviceUrls: string[], uri: string): string | undefined {
     return cloudRun.servedBy(serviceUrls, uri) ? runOrigin(uri) : undefined
@@ -70,7 +73,7 @@ export const service: TargetKind = {
       return cloudRun.originAudience(t.urls, uri) ?? originOf(t.urls[0] ?? '')
     }
   },
-  calls: (t, uri) => cloudRun.servedBy(t.urls, uri),
+  calls: (t, uri) => cloudRun.servedBy(t.urls, uri) || cloudRun.viaDomain(t, uri),
   nearMisses: (t, member) => cloudRun.wrongRole(t, member)
 }
 
@@ -90,7 +93,9 @@ export function readService(ctx: ReadContext, name: string): Promise<Target> {
       audiences: [...new Set([...urls.map(originOf), ...customAudiences])],
       customAudiences,
       ingress: svc.ingress,
-      invokerIamDisabled: svc.invokerIamDisabled === true
+      invokerIamDisabled: svc.invokerIamDisabled === true,
+      defaultUriDisabled: svc.defaultUriDisabled === true,
+      iapEnabled: svc.iapEnabled === true
     }
   })
 }
@@ -123,4 +128,23 @@ export const serviceLocator: Locator = {
     }
   },
   startListings: ctx => void listServices(ctx).catch(() => undefined)
+}
+
+/**
+ * A URI on a host no target kind recognises: a custom domain, when a Cloud Run domain mapping in
+ * the run's region routes it to a service (one listing per run); undefined when none does.
+ */
+export function byDomainMapping(uri: string): ((ctx: ReadContext) => Promise<Target | undefined>) | undefined {
+  if (!URL.canParse(uri)) return undefined
+  const u = new URL(uri)
+  if (u.protocol !== 'https:') return undefined
+  return async ctx => {
+    const mappings = await ctx.listing<DomainMapping>('domainmappings', () => ctx.g.run.listDomainMappings(ctx.parent)).catch(() => [] as DomainMapping[])
+    const m = mappings.find(d => d.metadata?.name?.toLowerCase() === u.hostname.toLowerCase())
+    if (!m?.spec?.routeName) return undefined
+    const t = await readService(ctx, `${ctx.parent}/services/${m.spec.routeName}`)
+    // The memoised target learns the alias, so every job on this domain finds it calls the service.
+    t.aliases = [...new Set([...(t.aliases ?? []), u.origin])]
+    return t
+  }
 }

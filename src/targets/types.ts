@@ -24,6 +24,12 @@ export interface Target {
   ingress?: string
   /** The target lets anyone invoke it (Cloud Run `invokerIamDisabled`). */
   invokerIamDisabled: boolean
+  /** Custom-domain origins a domain mapping routes to it: they call it, but are not audiences it accepts. */
+  aliases?: string[]
+  /** Its `run.app` URLs do not resolve (Cloud Run `defaultUriDisabled`). */
+  defaultUriDisabled?: boolean
+  /** Identity-Aware Proxy checks each request first (Cloud Run `iapEnabled`). */
+  iapEnabled?: boolean
   /** A policy read only to explain a grant that landed on the wrong resource (a gen 2 function's own). */
   lookalikePolicy?: Policy
 }
@@ -89,6 +95,8 @@ export interface TargetKind {
   nearMisses(t: Target, member: string): string[]
   /** The command that grants `role` to `member` on the binding resource. */
   grantCommand(t: Target, member: string, role: string): string
+  /** The resource Policy Troubleshooter is asked about: `//run.googleapis.com/projects/…/services/S`. */
+  fullResourceName(t: Target): string
   /** The command that opens the target's ingress to all traffic (targets that have an ingress setting). */
   openIngressCommand?(t: Target): string
   /** Follows the execution an attempt created (after `sinceMs`) to its end, or to `deadline`. */

@@ -39,6 +39,8 @@ export const workflow: TargetKind = {
     return !!w && w.location === location && w.id === id && (w.project === project || /^\d+$/.test(w.project))
   },
   nearMisses: () => [],
+  // The permission is checked on the workflow itself, which inherits the project's policy.
+  fullResourceName: t => `//workflows.googleapis.com/${t.name}`,
   grantCommand(t, member, role) {
     const project = t.bindingResource.slice('projects/'.length)
     return gcloud(project, ['projects', 'add-iam-policy-binding', project], { member, role })
