@@ -20,6 +20,8 @@ export interface AttemptOutcome {
   status: number
   /** why the target answered as it did, for debugging tests */
   reason: string
+  /** set when Scheduler sent nothing: the RPC status name the attempt fails with (no HTTP response, so no httpRequest in the log) */
+  notSent?: string
 }
 
 const HTTP_TO_RPC: Record<number, [number, string]> = {
@@ -34,6 +36,8 @@ const HTTP_TO_RPC: Record<number, [number, string]> = {
   503: [14, 'UNAVAILABLE'],
   504: [4, 'DEADLINE_EXCEEDED']
 }
+
+const RPC_CODE: Record<string, number> = Object.fromEntries(Object.values(HTTP_TO_RPC).map(([code, name]) => [name, code]))
 
 function debugInfo(status: number): string {
   const kind =
@@ -91,19 +95,43 @@ export class Attempts {
       '@type': 'type.googleapis.com/google.cloud.scheduler.logging.AttemptStarted',
       ...base
     })
-    const outcome = await this.callTarget(job, this.mintCredential(job, project))
-    const ok = outcome.status >= 200 && outcome.status < 300
+    const outcome = this.unsignable(job, project) ?? (await this.callTarget(job, this.mintCredential(job, project)))
+    const ok = !outcome.notSent && outcome.status >= 200 && outcome.status < 300
     const finished = new Date(Math.max(Date.now(), start.getTime() + 1))
     const payload: Record<string, unknown> = { '@type': 'type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished', ...base }
+    const rpc = outcome.notSent ? [RPC_CODE[outcome.notSent] ?? 2, outcome.notSent] : HTTP_TO_RPC[outcome.status]
+    const info = outcome.notSent ? outcome.reason : debugInfo(outcome.status)
     if (!ok) {
-      payload.status = HTTP_TO_RPC[outcome.status]?.[1] ?? 'UNKNOWN'
-      payload.debugInfo = debugInfo(outcome.status)
+      payload.status = rpc?.[1] ?? 'UNKNOWN'
+      payload.debugInfo = info
     }
-    this.log(project, location, jobId, finished, ok ? 'INFO' : 'ERROR', payload, { status: outcome.status })
+    this.log(project, location, jobId, finished, ok ? 'INFO' : 'ERROR', payload, outcome.notSent ? undefined : { status: outcome.status })
     // lastAttemptTime and status change together, at the end, as a reader of the job sees them
     job.lastAttemptTime = start.toISOString()
-    job.status = ok ? {} : { code: this.state.settings.coarseStatus ? 2 : (HTTP_TO_RPC[outcome.status]?.[0] ?? 2), message: debugInfo(outcome.status) }
+    job.status = ok ? {} : { code: this.state.settings.coarseStatus ? 2 : Number(rpc?.[0] ?? 2), message: info }
     return outcome
+  }
+
+  /**
+   * A disabled account cannot sign ("requests for new access tokens will fail", IAM's
+   * DisableServiceAccount reference), so Scheduler has no token to send. What Scheduler then
+   * logs is not documented; the stand-in's choice: nothing is sent to the target, and the attempt
+   * fails with PERMISSION_DENIED, no httpRequest, and a debugInfo of our own wording. Only when the
+   * service agent may mint at all (otherwise the request goes out without a token, as before).
+   */
+  private unsignable(job: Job, project: string): AttemptOutcome | undefined {
+    const t = job.httpTarget
+    const email = t?.oidcToken?.serviceAccountEmail ?? t?.oauthToken?.serviceAccountEmail
+    const proj = this.state.project(project)
+    if (!email || !proj || !this.state.serviceAccount(email)?.disabled) return undefined
+    const agent = `serviceAccount:service-${proj.projectNumber}@gcp-sa-cloudscheduler.iam.gserviceaccount.com`
+    if (!this.state.policies.hasBinding(`projects/${proj.projectId}`, 'roles/cloudscheduler.serviceAgent', agent)) return undefined
+    const kind = t?.oidcToken?.serviceAccountEmail ? 'OIDC' : 'OAuth'
+    return {
+      status: 403,
+      notSent: 'PERMISSION_DENIED',
+      reason: `Failed to generate an ${kind} token for service account ${email}: the service account is disabled.`
+    }
   }
 
   /** Scheduler only mints a token when its service agent holds its role on the project. */
@@ -153,7 +181,23 @@ export class Attempts {
     if (fn) return fn.spec.environment === 'GEN_1' ? this.gen1(fn, cred, from) : this.gen2(fn, cred, from)
     const origin = safeOrigin(uri)
     const svc = origin && /\.run\.app$/.test(new URL(origin).hostname) ? this.state.serviceByOrigin(origin) : undefined
-    if (svc) return this.runService(svc, cred, from, [], svc.spec.response)
+    if (svc) {
+      // "Disables public resolution of the default URI of this service" (GoogleCloudRunV2Service.defaultUriDisabled);
+      // Google's docs do not say what a caller then gets: the stand-in answers 404, as Google's front end does for a
+      // run.app host it does not serve (our choice), and the service never sees the request.
+      if (svc.spec.defaultUriDisabled) return { status: 404, reason: `the default run.app URL of ${svc.name} is disabled` }
+      return this.runService(svc, cred, from, [], svc.spec.response)
+    }
+    // A custom domain mapped to a service: the same checks as its run.app URL, and the audience must
+    // still be one of the service's run.app URLs or a custom audience ("Clients that call an
+    // IAM-protected Cloud Run service must provide a valid ID token that includes an audience claim
+    // matching the receiving service's *.run.app URL. For clients that don't know this URL, you can
+    // use a custom audience value." — Cloud Run's custom audiences page): the domain itself is not one.
+    const mapping = this.state.domainMappings.get(host.replace(/:\d+$/, ''))
+    if (mapping) {
+      const mapped = this.state.services.get(`projects/${mapping.project}/locations/${mapping.region}/services/${mapping.service}`)
+      if (mapped) return this.runService(mapped, cred, from, [], mapped.spec.response)
+    }
     return { status: 404, reason: `no function or service serves ${uri}` }
   }
 
@@ -183,6 +227,7 @@ export class Attempts {
   private runService(svc: ServiceRec, cred: Credential, from: string, extraAudiences: string[], response?: { status: number }): AttemptOutcome {
     const resp = response ?? { status: 200 }
     if (!admits(svc.spec.ingress, svc.name, from)) return { status: 403, reason: `ingress ${svc.spec.ingress} does not admit Scheduler from ${from}` }
+    if (svc.spec.iapEnabled) return this.throughIap(svc, cred, extraAudiences, resp)
     if (svc.spec.invokerIamDisabled) return { status: resp.status, reason: 'invoker IAM check disabled' }
     if (this.invokerAllowed('allUsers', svc.name, 'run.routes.invoke')) return { status: resp.status, reason: 'public service' }
     // Cloud Run compares the audience with the service's URLs as origins: a path makes it a mismatch
@@ -193,6 +238,35 @@ export class Attempts {
     if (!this.invokerAllowed(`serviceAccount:${email}`, svc.name, 'run.routes.invoke'))
       return { status: 403, reason: `${email} lacks run.routes.invoke on ${svc.name}` }
     return { status: resp.status, reason: 'invoked' }
+  }
+
+  /**
+   * Identity-Aware Proxy on the service (GoogleCloudRunV2Service.iapEnabled). Cloud Run's IAP page:
+   * "The IAP check happens first and accepts or blocks requests based on the IAP configuration.
+   * If the request passes the IAP check, IAP uses its own service account to authenticate to Cloud
+   * Run's IAM check." So: IAP wants a Google-signed ID token (none, an access token or a bad one →
+   * 401, IAP's "Invalid IAP credentials"), then `iap.webServiceVersions.accessViaIAP`
+   * (roles/iap.httpsResourceAccessor) for the caller → 403; then Cloud Run checks
+   * run.routes.invoke for IAP's service agent service-PROJECT_NUMBER@gcp-sa-iap.iam.gserviceaccount.com,
+   * not for the job's account. Modelling choices: IAP accepts the same audiences Cloud Run would
+   * (IAP's programmatic-auth page speaks of its own OAuth client ID; which audiences a direct
+   * Cloud Run IAP accepts is not spelled out), and only grants on the project and above count,
+   * as the stand-in does not serve IAP's own per-service policy (iap.googleapis.com).
+   */
+  private throughIap(svc: ServiceRec, cred: Credential, extraAudiences: string[], resp: { status: number }): AttemptOutcome {
+    const audiences = [...new Set([svc.uri, ...svc.urls].map(u => safeOrigin(u) ?? u))]
+    const check = this.checkToken(cred, [...audiences, ...(svc.spec.customAudiences ?? []), ...extraAudiences])
+    if (check) return { status: 401, reason: `IAP: ${check.reason}` }
+    const email = this.emailOf(cred)
+    const project = `projects/${svc.project}`
+    const who = this.state.identity(`serviceAccount:${email}`)
+    if (!this.state.policies.allows(who, this.state.ancestry(project), 'iap.webServiceVersions.accessViaIAP', this.state.settings.iamPropagationDelayMs))
+      return { status: 403, reason: `IAP: ${email} lacks iap.webServiceVersions.accessViaIAP on ${project}` }
+    if (svc.spec.invokerIamDisabled) return { status: resp.status, reason: 'IAP passed; invoker IAM check disabled' }
+    const agent = `serviceAccount:service-${this.state.project(svc.project)!.projectNumber}@gcp-sa-iap.iam.gserviceaccount.com`
+    if (!this.invokerAllowed('allUsers', svc.name, 'run.routes.invoke') && !this.invokerAllowed(agent, svc.name, 'run.routes.invoke'))
+      return { status: 403, reason: `IAP passed, but ${agent} lacks run.routes.invoke on ${svc.name}` }
+    return { status: resp.status, reason: 'invoked through IAP' }
   }
 
   /**

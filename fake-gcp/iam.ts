@@ -24,6 +24,11 @@ function impersonable(c: Ctx, permission: string): SaRec {
     throw new ApiError(403, `Permission '${permission}' denied on resource (or it may not exist).`, 'PERMISSION_DENIED', [
       { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: { permission } }
     ])
+  // A disabled account cannot sign: "requests for new access tokens will fail" (IAM's
+  // DisableServiceAccount reference). Google's exact answer is not in its docs; IAM Credentials has
+  // been seen answering 400 FAILED_PRECONDITION "Precondition check failed." for a disabled
+  // account (recalled, not confirmed from a page).
+  if (sa.disabled) throw new ApiError(400, 'Precondition check failed.', 'FAILED_PRECONDITION')
   return sa
 }
 
@@ -48,9 +53,22 @@ function iamRoutes(): Route[] {
         email: sa.email,
         displayName: sa.email.split('@')[0],
         etag: 'MDEwMjE5MjA=',
-        oauth2ClientId: sa.uniqueId
+        oauth2ClientId: sa.uniqueId,
+        // ServiceAccount.disabled (IAM v1): absent, as proto3 JSON omits false, unless disabled
+        ...(sa.disabled ? { disabled: true } : {})
       }
     }),
+    // DisableServiceAccount / EnableServiceAccount: POST v1/{name}:disable|:enable, body ignored, Empty back
+    ...(['disable', 'enable'] as const).map(verb =>
+      route('POST', `${SA}:${verb}`, c => {
+        const sa = account(c)
+        const shown = shownName(c)
+        c.state.require(c.identity, sa ? saResource(sa.project, sa.email) : shown, `iam.serviceAccounts.${verb}`, shown)
+        if (!sa) throw notFound(`Unknown service account`)
+        sa.disabled = verb === 'disable'
+        return {}
+      })
+    ),
     ...iamMethods({
       path: SA,
       resolve: c => {
@@ -89,11 +107,11 @@ function iamRoutes(): Route[] {
   ]
 }
 
-function addServiceAccount(state: FakeState, email: string, policy?: Policy): void {
+function addServiceAccount(state: FakeState, email: string, policy?: Policy, opts: { disabled?: boolean; uniqueId?: string } = {}): void {
   const m = SA_DOMAIN.exec(email)
   const project = m?.[2] ?? [...state.projects.keys()][0]
-  const uniqueId = String(100000000000000000000n + BigInt(state.serviceAccounts.size + 1) * 7919n)
-  state.serviceAccounts.set(email.toLowerCase(), { email, project, uniqueId })
+  const uniqueId = opts.uniqueId ?? String(100000000000000000000n + BigInt(state.serviceAccounts.size + 1) * 7919n)
+  state.serviceAccounts.set(email.toLowerCase(), { email, project, uniqueId, disabled: opts.disabled ?? false })
   state.policies.load(saResource(project, email), policy)
 }
 
@@ -102,7 +120,7 @@ export const iam: ApiModule = {
   apis: ['IAM', 'IAMCREDENTIALS'],
   load: state => {
     const scenario = state.scenario
-    for (const a of scenario.serviceAccounts ?? []) addServiceAccount(state, a.email, a.iamPolicy)
+    for (const a of scenario.serviceAccounts ?? []) addServiceAccount(state, a.email, a.iamPolicy, a)
     // accounts a scenario names elsewhere exist too, so a terse scenario need not list them
     const named = [
       scenario.caller,
@@ -127,6 +145,23 @@ export const iam: ApiModule = {
     },
     // Read-only view of every IAM policy (what roles/cloudfunctions.viewer lacks).
     'roles/iam.securityReviewer': { grants: [/\.getIamPolicy$/, 'resourcemanager.projects.get', 'iam.roles.get', 'iam.roles.list'] },
+    // Google's role page lists create/delete/disable/enable/get/list/update and the IAM policy methods, not actAs
+    'roles/iam.serviceAccountAdmin': {
+      grants: [
+        'iam.serviceAccounts.create',
+        'iam.serviceAccounts.delete',
+        'iam.serviceAccounts.disable',
+        'iam.serviceAccounts.enable',
+        'iam.serviceAccounts.get',
+        'iam.serviceAccounts.getIamPolicy',
+        'iam.serviceAccounts.list',
+        'iam.serviceAccounts.setIamPolicy',
+        'iam.serviceAccounts.undelete',
+        'iam.serviceAccounts.update',
+        'resourcemanager.projects.get',
+        'resourcemanager.projects.list'
+      ]
+    },
     'roles/iam.serviceAccountUser': {
       grants: ['iam.serviceAccounts.actAs', 'iam.serviceAccounts.get', 'iam.serviceAccounts.list', 'resourcemanager.projects.get']
     },

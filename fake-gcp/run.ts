@@ -7,7 +7,7 @@ import { iamMethods } from './iam-methods'
 import type { ApiModule } from './module'
 import { addRunJob, regionOf, runJobRoutes } from './run-jobs'
 import { listPage, route, type Ctx, type Route } from './router'
-import { defaultRunUrls, type ServiceSpec } from './scenario'
+import { defaultRunUrls, type DomainMappingSpec, type ServiceSpec } from './scenario'
 import { parseName, type FakeState, type ServiceRec } from './state'
 
 const TIME = '2025-01-01T00:00:00.000000Z'
@@ -69,6 +69,10 @@ export function v2Service(state: FakeState, s: ServiceRec): Record<string, unkno
   }
   if (s.spec.customAudiences?.length) out.customAudiences = s.spec.customAudiences
   if (s.spec.invokerIamDisabled) out.invokerIamDisabled = true
+  // GoogleCloudRunV2Service.defaultUriDisabled / .iapEnabled (run v2 messages); whether Google then
+  // still returns uri/urls is not documented for services: the stand-in keeps them
+  if (s.spec.defaultUriDisabled) out.defaultUriDisabled = true
+  if (s.spec.iapEnabled) out.iapEnabled = true
   return out
 }
 
@@ -85,6 +89,9 @@ function knativeService(state: FakeState, s: ServiceRec): Record<string, unknown
   }
   if (s.spec.customAudiences?.length) annotations['run.googleapis.com/custom-audiences'] = JSON.stringify(s.spec.customAudiences)
   if (s.spec.invokerIamDisabled) annotations['run.googleapis.com/invoker-iam-disabled'] = 'true'
+  // gcloud: container_resource.DISABLE_URL_ANNOTATION and service.IAP_ANNOTATION (printed as "Iap Enabled")
+  if (s.spec.defaultUriDisabled) annotations['run.googleapis.com/default-url-disabled'] = 'true'
+  if (s.spec.iapEnabled) annotations['run.googleapis.com/iap-enabled'] = 'true'
   const ready = (type: string): Record<string, string> => ({ type, status: 'True', lastTransitionTime: '2025-01-01T00:00:00.000000Z' })
   return {
     apiVersion: 'serving.knative.dev/v1',
@@ -177,6 +184,76 @@ function runRoutes(): Route[] {
   ]
 }
 
+/**
+ * A DomainMapping as Cloud Run Admin v1 returns it (run v1 messages: DomainMapping, ObjectMeta,
+ * DomainMappingSpec.routeName, DomainMappingStatus). status.url is "Not supported by Cloud Run",
+ * so absent; the mapping is ready and its DNS records are the CNAME Google documents for
+ * subdomains (ghs.googlehosted.com.).
+ */
+function domainMapping(state: FakeState, m: DomainMappingSpec): Record<string, unknown> {
+  const num = state.project(m.project)!.projectNumber
+  const cond = (type: string): Record<string, string> => ({ type, status: 'True', lastTransitionTime: TIME })
+  return {
+    apiVersion: 'domains.cloudrun.com/v1',
+    kind: 'DomainMapping',
+    metadata: {
+      name: m.domain,
+      namespace: num,
+      selfLink: `/apis/domains.cloudrun.com/v1/namespaces/${num}/domainmappings/${m.domain}`,
+      uid: '00000000-0000-4000-8000-0000000000d1',
+      resourceVersion: 'AAYbAAAAAAA',
+      generation: 1,
+      creationTimestamp: TIME,
+      labels: { 'cloud.googleapis.com/location': m.region },
+      annotations: { 'serving.knative.dev/creator': state.caller.replace(/^[a-zA-Z]+:/, '') }
+    },
+    spec: { routeName: m.service, certificateMode: 'AUTOMATIC' },
+    status: {
+      conditions: [cond('Ready'), cond('CertificateProvisioned'), cond('DomainRoutable')],
+      observedGeneration: 1,
+      mappedRouteName: m.service,
+      resourceRecords: [{ name: m.domain.split('.')[0], rrdata: 'ghs.googlehosted.com.', type: 'CNAME' }]
+    }
+  }
+}
+
+/**
+ * Domain mappings, both forms gcloud's run v1 client knows: the namespace form gcloud run
+ * domain-mappings uses on a regional endpoint (apis/domains.cloudrun.com/v1/namespaces/{ns}/domainmappings[/{d}])
+ * and the OnePlatform form (v1/projects/{p}/locations/{l}/domainmappings[/{d}]). Permissions
+ * run.domainmappings.get / .list (roles/run.viewer).
+ */
+function domainMappingRoutes(): Route[] {
+  const inRegion = (c: Ctx, project: string, region: string): DomainMappingSpec[] => {
+    const proj = c.state.project(project)
+    return [...c.state.domainMappings.values()].filter(m => m.project === proj?.projectId && (region === '-' || m.region === region))
+  }
+  const get = (c: Ctx, project: string, region: string, domain: string): unknown => {
+    c.state.require(c.identity, `projects/${project}`, 'run.domainmappings.get', `namespaces/${project}/domainmappings/${domain}`)
+    const m = inRegion(c, project, region).find(d => d.domain === domain.toLowerCase())
+    // Cloud Run's v1 not-found text, as for services ("Resource 'services/ID' was not found")
+    if (!m) throw notFound(`Resource 'domainmappings/${domain}' was not found`)
+    return domainMapping(c.state, m)
+  }
+  const list = (c: Ctx, project: string, region: string): unknown => {
+    c.state.require(c.identity, `projects/${project}`, 'run.domainmappings.list', `namespaces/${project}`)
+    return {
+      apiVersion: 'domains.cloudrun.com/v1',
+      kind: 'DomainMappingList',
+      metadata: { resourceVersion: 'AAYbAAAAAAA' },
+      items: inRegion(c, project, region).map(m => domainMapping(c.state, m))
+    }
+  }
+  const NS = '/apis/domains.cloudrun.com/v1/namespaces/{namespace}/domainmappings'
+  const OP = '/v1/projects/{project}/locations/{location}/domainmappings'
+  return [
+    route('GET', `${NS}/{domain}`, c => get(c, c.params.namespace, regionOf(c), c.params.domain)),
+    route('GET', NS, c => list(c, c.params.namespace, regionOf(c))),
+    route('GET', `${OP}/{domain}`, c => get(c, c.params.project, c.params.location, c.params.domain)),
+    route('GET', OP, c => list(c, c.params.project, c.params.location))
+  ]
+}
+
 /** A Cloud Run service, with the URLs Google would assign unless the scenario names them. */
 export function addService(state: FakeState, spec: ServiceSpec, functionName?: string): void {
   const { project, region, id } = parseName(spec.name, 'services')
@@ -195,8 +272,15 @@ export const run: ApiModule = {
   load: state => {
     for (const svc of state.scenario.services ?? []) if (!state.services.has(svc.name)) addService(state, svc)
     for (const job of state.scenario.cloudRunJobs ?? []) addRunJob(state, job)
+    for (const m of state.scenario.domainMappings ?? []) {
+      const proj = state.project(m.project)
+      if (!proj) throw new Error(`scenario: domain mapping ${m.domain} names unknown project ${m.project}`)
+      const service = `projects/${proj.projectId}/locations/${m.region}/services/${m.service}`
+      if (!state.services.has(service)) throw new Error(`scenario: domain mapping ${m.domain} names unknown service ${service}`)
+      state.domainMappings.set(m.domain.toLowerCase(), { ...m, project: proj.projectId, domain: m.domain.toLowerCase() })
+    }
   },
-  routes: env => [...runRoutes(), ...runJobRoutes(env.state)],
+  routes: env => [...runRoutes(), ...domainMappingRoutes(), ...runJobRoutes(env.state)],
   roles: {
     'roles/run.admin': { grants: ['run.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'] },
     'roles/run.developer': { grants: ['run.*', 'resourcemanager.projects.get', 'resourcemanager.projects.list'], except: /\.setIamPolicy$/ },
@@ -205,6 +289,8 @@ export const run: ApiModule = {
     'roles/run.invoker': { grants: ['run.routes.invoke', 'run.jobs.run'] },
     'roles/run.servicesInvoker': { grants: ['run.routes.invoke'] },
     'roles/run.jobsExecutor': { grants: ['run.jobs.run', 'run.executions.cancel'] },
-    'roles/run.jobsExecutorWithOverrides': { grants: ['run.jobs.run', 'run.jobs.runWithOverrides', 'run.executions.cancel'] }
+    'roles/run.jobsExecutorWithOverrides': { grants: ['run.jobs.run', 'run.jobs.runWithOverrides', 'run.executions.cancel'] },
+    // IAP-secured Web App User: what IAP checks on a Cloud Run service with iapEnabled (attempts.ts)
+    'roles/iap.httpsResourceAccessor': { grants: ['iap.webServiceVersions.accessViaIAP'] }
   }
 }

@@ -83,8 +83,20 @@ export interface ServiceSpec {
   customAudiences?: string[]
   ingress?: RunIngress
   invokerIamDisabled?: boolean
+  /** GoogleCloudRunV2Service.defaultUriDisabled: the run.app URLs no longer resolve publicly */
+  defaultUriDisabled?: boolean
+  /** GoogleCloudRunV2Service.iapEnabled: Identity-Aware Proxy checks each request before Cloud Run does */
+  iapEnabled?: boolean
   iamPolicy?: Policy
   response?: TargetResponse
+}
+
+/** A Cloud Run domain mapping (Admin API v1 DomainMapping): `domain` serves the Cloud Run service `service` (its id) in `region`. */
+export interface DomainMappingSpec {
+  project: string
+  region: string
+  domain: string
+  service: string
 }
 
 /**
@@ -167,7 +179,16 @@ export interface Scenario {
   cloudRunJobs?: CloudRunJobSpec[]
   workflows?: WorkflowSpec[]
   jobs?: Job[]
-  serviceAccounts?: { email: string; iamPolicy?: Policy }[]
+  serviceAccounts?: {
+    email: string
+    iamPolicy?: Policy
+    /** ServiceAccount.disabled: it cannot sign tokens (IAM Credentials refuses, Scheduler's attempts fail) */
+    disabled?: boolean
+    /** ServiceAccount.uniqueId, e.g. to make a recreated account's differ from the `deleted:serviceAccount:EMAIL?uid=N` a policy holds */
+    uniqueId?: string
+  }[]
+  /** Cloud Run domain mappings */
+  domainMappings?: DomainMappingSpec[]
   caller: string
   wif?: { provider: string; repository: string; subject?: string }
   settings?: Settings

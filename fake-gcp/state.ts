@@ -2,7 +2,18 @@
 import { permissionDenied } from './errors'
 import { PolicyEngine, type Identity } from './policy'
 import type { RoleTable } from './roles'
-import type { CloudRunJobSpec, FunctionSpec, Job, RunJobTimeline, Scenario, ServiceSpec, Settings, WorkflowSpec, WorkflowTimeline } from './scenario'
+import type {
+  CloudRunJobSpec,
+  DomainMappingSpec,
+  FunctionSpec,
+  Job,
+  RunJobTimeline,
+  Scenario,
+  ServiceSpec,
+  Settings,
+  WorkflowSpec,
+  WorkflowTimeline
+} from './scenario'
 import { newSigner, TokenRegistry, type Signer } from './tokens'
 
 export interface ProjectRec {
@@ -78,6 +89,8 @@ export interface SaRec {
   email: string
   project: string
   uniqueId: string
+  /** ServiceAccount.disabled: no token can be minted for it */
+  disabled: boolean
 }
 export interface LogEntry {
   logName: string
@@ -119,6 +132,8 @@ export class FakeState {
   readonly workflows = new Map<string, WorkflowRec>()
   readonly workflowExecutions = new Map<string, WorkflowExecutionRec>()
   readonly serviceAccounts = new Map<string, SaRec>()
+  /** Cloud Run domain mappings by domain (lower case), loaded by Cloud Run */
+  readonly domainMappings = new Map<string, DomainMappingSpec>()
   readonly policies: PolicyEngine
   readonly tokens = new TokenRegistry()
   /** signs Google ID tokens (generateIdToken, Scheduler OIDC) */
