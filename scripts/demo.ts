@@ -10,8 +10,13 @@ import { join } from 'node:path'
 import { startFakeGcp } from '../fake-gcp'
 import { SCENARIOS } from '../fake-gcp/scenarios'
 import { runAction } from './lib/run-action'
+import { writeSummaryHtml } from './lib/summary-html'
 
 const INVOKER = 'scheduler-invoker@demo-proj.iam.gserviceaccount.com'
+/** With DEMO_HTML=dir, each summary is also written as the page GitHub would show (scripts/lib/summary-html.ts). */
+const keep = (name: string, summary: string): void => {
+  if (process.env.DEMO_HTML) console.log(`(rendered: ${writeSummaryHtml(process.env.DEMO_HTML, name, summary)})`)
+}
 const rule = (title: string): void => console.log(`\n\x1b[1m━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}\x1b[0m\n`)
 
 async function main(): Promise<void> {
@@ -22,11 +27,13 @@ async function main(): Promise<void> {
     rule('1. verify: what is wrong (no writes), and what the job does today')
     const verify = await runAction({ ...inputs, mode: 'verify' }, { env })
     console.log(verify.summary)
+    keep('1-verify', verify.summary)
     console.log(`result=${verify.outputs.result} http_status=${verify.outputs.http_status} (exit ${verify.code})`)
 
     rule('2. fix: repair, then prove it with a test run')
     const fix = await runAction({ ...inputs, mode: 'fix' }, { env, echo: !!process.env.DEMO_VERBOSE })
     console.log(fix.summary)
+    keep('2-fix', fix.summary)
     console.log(`result=${fix.outputs.result} http_status=${fix.outputs.http_status} (exit ${fix.code}, ${(fix.ms / 1000).toFixed(1)} s)`)
     console.log(`changes=${fix.outputs.changes}`)
 
@@ -52,6 +59,7 @@ async function secondAct(): Promise<boolean> {
     rule('4. a scheduled Cloud Run job: fix, then follow the execution it starts')
     const fix = await runAction({ ...inputs, mode: 'fix' }, { env })
     console.log(fix.summary)
+    keep('4-run-job-fix', fix.summary)
     console.log(`result=${fix.outputs.result} http_status=${fix.outputs.http_status} (exit ${fix.code}, ${(fix.ms / 1000).toFixed(1)} s)`)
     console.log(`changes=${fix.outputs.changes}`)
     return fix.outputs.result === 'fixed'

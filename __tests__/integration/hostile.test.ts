@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { start, type FakeGithub } from '../../fake-github/server'
 import { commentScope, stickyMarker } from '../../src/action/comment'
-import { block, parseBlocks, rendered, runShell, splitCodeSpans, unsafeMarkup } from '../fixtures/markdown'
+import { block, parseBlocks, rendered, runShell, splitCodeSpans, unsafeHtml, unsafeMarkup } from '../fixtures/markdown'
 import { act, API_URL, closeAll, job, OTHER_SA, P, R, service, world, type Run } from './world'
 
 const tmp = mkdtempSync(join(tmpdir(), 'hostile-it-'))
@@ -73,9 +73,11 @@ function expectLogSafe(r: Run): void {
 }
 
 /** The summary: no markup from the value; its commands (if any) run only gcloud, each with --project, each once. */
-function expectSummarySafe(r: Run): ReturnType<typeof runShell> {
+async function expectSummarySafe(r: Run): Promise<ReturnType<typeof runShell>> {
   expect(r.summary).not.toBe('')
   expect(unsafeMarkup(r.summary)).toEqual([])
+  // And as a GFM renderer shows it: only the report's own elements, no link hiding its address.
+  expect(await unsafeHtml(r.summary)).toEqual([])
   const { blocks, outside } = parseBlocks(r.summary)
   const text = outside.map(l => splitCodeSpans(l).text).join('\n')
   expect(text).not.toContain('<!-- scheduler-oidc-doctor')
@@ -100,7 +102,7 @@ describe('a hostile job audience', () => {
     expect(r.stdout).toMatch(/^::error title=api-job%3A OIDC audience::api-job: OIDC audience: found https:\/\/x\.run\.app\/%0A::warning::pwned, expected /m)
     // The engine's own log line folds it.
     expect(r.stdout).toContain('api-job: OIDC audience: https://x.run.app/ ⏎ ::warning::pwned')
-    expectSummarySafe(r)
+    await expectSummarySafe(r)
     expect(rendered(r.summary)).toContain('| ❌ | OIDC audience | https://x.run.app/ ::warning::pwned |')
     expect(block(r.summary, 'diff').lines).toContain('- audience: https://x.run.app/ ::warning::pwned')
     // Outputs are data for other steps: the value as Google holds it.
@@ -111,7 +113,7 @@ describe('a hostile job audience', () => {
     const r = await act(withAudience(TOUCH), inputs())
     expect(r.outputs.result).toBe('drift')
     expectLogSafe(r)
-    const run = expectSummarySafe(r)
+    const run = await expectSummarySafe(r)
     expect(r.summary).toContain(`| ❌ | OIDC audience | ${TOUCH} |`)
     expect(run.gcloud.map(flag('--oidc-token-audience'))).toEqual([API_URL])
     expect(existsSync(PWNED)).toBe(false)
@@ -123,7 +125,7 @@ describe('a hostile custom audience on the Cloud Run service', () => {
     const r = await act(withCustomAudiences(TOUCH), inputs({ invoker_service_account: OTHER_SA }))
     expect(r.outputs.result).toBe('drift')
     expectLogSafe(r)
-    const run = expectSummarySafe(r)
+    const run = await expectSummarySafe(r)
     expect(run.gcloud).toContainEqual([
       'scheduler',
       'jobs',
@@ -146,7 +148,7 @@ describe('a hostile custom audience on the Cloud Run service', () => {
   it('a newline in it: the job using it keeps one quoted word; the log and the summary stay safe', async () => {
     const r = await act(withCustomAudiences(NEWLINE), inputs({ invoker_service_account: OTHER_SA }))
     expectLogSafe(r)
-    const run = expectSummarySafe(r)
+    const run = await expectSummarySafe(r)
     expect(run.gcloud.map(flag('--oidc-token-audience')).filter(Boolean)).toEqual([NEWLINE])
   })
 
@@ -154,7 +156,7 @@ describe('a hostile custom audience on the Cloud Run service', () => {
     const r = await act(withCustomAudiences(API_URL), inputs({ audience: 'https://nope.example' }))
     expect(r.outputs.result).toBe('failed')
     expectLogSafe(r)
-    expectSummarySafe(r)
+    await expectSummarySafe(r)
     const row = r.summary.split('\n').find(l => l.startsWith('| ❌ | OIDC audience |'))!
     expect(row).toContain('https://x.run.app/ ::warning::pwned')
     expect(row).toContain(TOUCH)
@@ -190,7 +192,7 @@ describe('the PR comment with hostile values', () => {
     expect(first.outputs.result).toBe('drift')
     expect(first.stdout).toMatch(/PR comment created on acme\/jobs#9/)
     expectLogSafe(first)
-    expectSummarySafe(first)
+    await expectSummarySafe(first)
     const ours = gh.commentsOn('acme/jobs', PR).filter(c => !before.some(b => b.id === c.id))
     expect(ours).toHaveLength(1)
     expect(ours[0]).toMatchObject({ user: 'github-actions[bot]', body: `${marker}\n${first.summary}` })
@@ -202,7 +204,7 @@ describe('the PR comment with hostile values', () => {
 
     const second = await act(withAudience(`${TOUCH} ${marker}`), inputs({ github_token: TOKEN }), prEnv(gh))
     expect(second.stdout).toMatch(/PR comment updated on acme\/jobs#9/)
-    expectSummarySafe(second)
+    await expectSummarySafe(second)
     const after = gh.commentsOn('acme/jobs', PR)
     expect(after.map(c => c.id)).toEqual([...before.map(c => c.id), ours[0].id])
     expect(after.find(c => c.id === ours[0].id)!.body).toBe(`${marker}\n${second.summary}`)

@@ -154,7 +154,7 @@ describe('recreated accounts and inherited grants', () => {
       ]
     }
     const p = plan(world(gen1(iamPolicy()), job(FN1_URL), { hierarchy }), settings())
-    expect(byId(p.jobs[0])['iam.invoker']!.found).toContain('not seen: a grant on folders/42 (policy not readable)')
+    expect(byId(p.jobs[0])['iam.invoker']!.found).toBe('missing; not seen: a grant on folders/42 (policy not readable)')
     expect(p.notes[0]).toContain('resourcemanager.folders.getIamPolicy')
     // Still a repair: the caller's blind spot is not a reason to leave the job broken.
     expect(p.changes.map(c => c.kind)).toEqual(['iam.invoker'])

@@ -16,7 +16,7 @@ import { logLine, mdBlock, mdCode, mdText } from '../../src/render/escape'
 import { renderMarkdown } from '../../src/render/markdown'
 import { readSettings } from '../../src/settings'
 import { service } from '../../src/targets/service'
-import { block, mentions, parseBlocks, pipesOf, rendered, runShell, splitCodeSpans, unescaped, unsafeMarkup } from '../fixtures/markdown'
+import { block, mentions, parseBlocks, pipesOf, rendered, runShell, splitCodeSpans, unescaped, unsafeHtml, unsafeMarkup } from '../fixtures/markdown'
 import { AGENT, JOB, MEMBER, NUM, P, R, RUN_HASH_URL, SA, SVC } from '../fixtures/names'
 import { iamPolicy, serviceTarget } from '../fixtures/targets'
 
@@ -64,6 +64,20 @@ describe('mdText: markdown text (table cells, causes, errors)', () => {
 
   it('an address keeps its @: no mention starts after a word character', () => {
     expect(mdText(`held by serviceAccount:${SA()}`)).toBe(`held by serviceAccount:${SA()}`)
+  })
+})
+
+describe('through a GFM renderer', () => {
+  const HOSTILE = '![x](https://e.example/i.png) [docs](https://evil.example) <img src=x onerror=alert(1)> <!-- marker --> <script>x</script>'
+
+  it('the check sees every piece of markup a raw value makes', async () => {
+    expect(await unsafeHtml(`| a | ${HOSTILE} |\n|---|---|\n`)).toEqual(
+      expect.arrayContaining(['an HTML comment', '<img>', '<script>', 'a link to https://evil.example shown as docs'])
+    )
+  })
+
+  it('escaped, the same value renders as text; bare addresses autolink as themselves', async () => {
+    expect(await unsafeHtml(`${mdText(HOSTILE)} https://ok.example/x a@b.iam.gserviceaccount.com`)).toEqual([])
   })
 })
 

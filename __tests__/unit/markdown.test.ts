@@ -144,7 +144,9 @@ describe('renderMarkdown', () => {
     expect(section(md, 'j1')).not.toContain('INGRESS_TRAFFIC')
     expect(section(md, 'j2')).toMatch(/⚠️ \| Job state \| PAUSED/)
     expect(section(md, 'j3')).toContain('| ❌ | Ingress | INGRESS\\_TRAFFIC\\_NONE | INGRESS\\_TRAFFIC\\_ALL |')
-    expect(section(md, 'j3')).toContain('Cause: Ingress: INGRESS\\_TRAFFIC\\_NONE (expected INGRESS\\_TRAFFIC\\_ALL).')
+    // The cause is a finding of the table: named, not repeated.
+    expect(section(md, 'j3')).toContain('Cause: Ingress (above).')
+    expect(section(md, 'j3').split('INGRESS\\_TRAFFIC\\_NONE')).toHaveLength(2)
     expect(section(md, 'j1').split('\n')[0]).toBe(`### \`j1\` → \`${FN1}\` · ⚠️ drift`)
     expect(section(md, 'j2').split('\n')[0]).toBe(`### \`j2\` → \`${FN1}\` · ✅ ok`)
     expect(section(md, 'j3').split('\n')[0]).toBe(`### \`j3\` → \`${FN1}\` · ❌ failed`)

@@ -2603,7 +2603,7 @@ function invokerCheck(t, access, member, observed) {
         notes.unshift(`bound only as ${[...new Set(deleted)].join(', ')}: the account was deleted and recreated, and a recreated account does not inherit the old one's bindings (fix grants the live account and removes nothing)`);
     const unseen = ancestors.filter(a => a.unreadable).map(a => a.resource);
     if (unseen.length)
-        notes.push(`not seen: a grant on ${unseen.join(', ')} (policy not readable)`);
+        notes.push(`${notes.length ? '' : 'missing; '}not seen: a grant on ${unseen.join(', ')} (policy not readable)`);
     return {
         id: 'iam.invoker',
         title,
@@ -3423,7 +3423,11 @@ function testLine(j, expected, md = true) {
     }
     if (a.debugInfo)
         line += ` Scheduler says: ${c(a.debugInfo)}.`;
-    if (j.explanation)
+    // A cause that is a finding of the table above is named, not repeated.
+    const shownCause = j.explanation && j.plan.checks.find(ch => ch.severity !== 'ok' && j.explanation.startsWith(`${ch.title}: `));
+    if (shownCause)
+        line += ` Cause: ${shownCause.title} (above).`;
+    else if (j.explanation)
         line += ` Cause: ${t(j.explanation)}.`;
     return line;
 }

@@ -629,7 +629,7 @@ function invokerCheck(t: Target, access: Access, member: string, observed: Obser
       `bound only as ${[...new Set(deleted)].join(', ')}: the account was deleted and recreated, and a recreated account does not inherit the old one's bindings (fix grants the live account and removes nothing)`
     )
   const unseen = ancestors.filter(a => a.unreadable).map(a => a.resource)
-  if (unseen.length) notes.push(`not seen: a grant on ${unseen.join(', ')} (policy not readable)`)
+  if (unseen.length) notes.push(`${notes.length ? '' : 'missing; '}not seen: a grant on ${unseen.join(', ')} (policy not readable)`)
   return {
     id: 'iam.invoker',
     title,

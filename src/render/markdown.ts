@@ -91,7 +91,10 @@ export function testLine(j: JobOutcome, expected: number, md = true): string {
     line += ` Execution ${c(x.name || 'none found')}: ${x.succeeded ? '✅' : '❌'} ${x.running ? 'still running at the timeout' : `${x.state}${took}`}${x.error ? ` (${t(x.error)})` : ''}.`
   }
   if (a.debugInfo) line += ` Scheduler says: ${c(a.debugInfo)}.`
-  if (j.explanation) line += ` Cause: ${t(j.explanation)}.`
+  // A cause that is a finding of the table above is named, not repeated.
+  const shownCause = j.explanation && j.plan.checks.find(ch => ch.severity !== 'ok' && j.explanation!.startsWith(`${ch.title}: `))
+  if (shownCause) line += ` Cause: ${shownCause.title} (above).`
+  else if (j.explanation) line += ` Cause: ${t(j.explanation)}.`
   return line
 }
 
