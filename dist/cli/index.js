@@ -4210,13 +4210,6 @@ function painter(color) {
     return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) };
 }
 const MARK = { ok: '✓', fixed: '✓', drift: '!', failed: '✗', warning: '!', error: '✗' };
-/** The command a check's remedy carries (shell-quoted, with --project; see remedies.ts). */
-function commandOf(c) {
-    const own = c.command;
-    if (own)
-        return own;
-    return /\bgcloud [^()]+?(?=\)|\.\s+[A-Z]|\.?$)/.exec(c.remedy ?? '')?.[0];
-}
 /** The finding that explains the verdict best: the run's error, a blocker, a failed attempt, then drift. */
 function text_mainCause(o, relabel) {
     if (o.error)
@@ -4320,7 +4313,7 @@ function renderText(o, opts) {
                                 ? 'warning'
                                 : '';
             out.push(`  ${mark} ${c.title}: ${term(c.found)} ${p.dim(`(expected ${term(c.expected)})`)}${what ? ` — ${what}` : ''}`);
-            const cmd = commandOf(c);
+            const cmd = c.command;
             if (!repaired && c.remedy && c.remedy.trim() !== cmd) {
                 const prose = relabel(term(cmd ? c.remedy.replace(cmd, '').replace(/[\s:(]+$/, '') : c.remedy).trim());
                 if (prose)

@@ -40,13 +40,6 @@ function painter(color: boolean) {
 
 const MARK: Record<string, string> = { ok: '✓', fixed: '✓', drift: '!', failed: '✗', warning: '!', error: '✗' }
 
-/** The command a check's remedy carries (shell-quoted, with --project; see remedies.ts). */
-export function commandOf(c: Check): string | undefined {
-  const own = (c as Check & { command?: string }).command
-  if (own) return own
-  return /\bgcloud [^()]+?(?=\)|\.\s+[A-Z]|\.?$)/.exec(c.remedy ?? '')?.[0]
-}
-
 /** The finding that explains the verdict best: the run's error, a blocker, a failed attempt, then drift. */
 function mainCause(o: Outcome, relabel: (s: string) => string): string | undefined {
   if (o.error) return relabel(term(o.error))
@@ -142,7 +135,7 @@ export function renderText(o: Outcome, opts: TextOptions): string {
                 ? 'warning'
                 : ''
       out.push(`  ${mark} ${c.title}: ${term(c.found)} ${p.dim(`(expected ${term(c.expected)})`)}${what ? ` — ${what}` : ''}`)
-      const cmd = commandOf(c)
+      const cmd = c.command
       if (!repaired && c.remedy && c.remedy.trim() !== cmd) {
         const prose = relabel(term(cmd ? c.remedy.replace(cmd, '').replace(/[\s:(]+$/, '') : c.remedy).trim())
         if (prose) out.push(`      ${p.dim(prose)}`)
