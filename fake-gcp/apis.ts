@@ -14,13 +14,26 @@ import { run } from './run'
 import { scheduler } from './scheduler'
 import type { FakeState } from './state'
 import { sts } from './sts'
+import { policyTroubleshooter } from './troubleshooter'
 import { workflowExecutions, workflows } from './workflows'
 
 export type { ApiModule, ModuleEnv, ServedApi } from './module'
 export { GCLOUD_ONLY_APIS } from './module'
 
 /** In load order: Resource Manager first (projects), Functions before Run (gen 2 services). */
-export const MODULES: readonly ApiModule[] = [resourceManager, functions, run, workflows, workflowExecutions, scheduler, iam, logging, sts, githubOidc]
+export const MODULES: readonly ApiModule[] = [
+  resourceManager,
+  functions,
+  run,
+  workflows,
+  workflowExecutions,
+  scheduler,
+  iam,
+  policyTroubleshooter,
+  logging,
+  sts,
+  githubOidc
+]
 
 /** Every API some module serves, each once, by override id. */
 export const servedApis = (modules: readonly ApiModule[] = MODULES): ServedApi[] => [...new Set(modules.flatMap(m => m.apis))]

@@ -1,4 +1,5 @@
 /** IAM (service accounts and their policies) and IAM Credentials (impersonation). */
+import { DENY_ROLES, denyPolicyRoutes } from './deny-policies'
 import { ApiError, invalidArgument, notFound } from './errors'
 import { iamMethods } from './iam-methods'
 import type { ApiModule } from './module'
@@ -131,8 +132,9 @@ export const iam: ApiModule = {
       if (email && SA_DOMAIN.test(email) && !state.serviceAccounts.has(email.toLowerCase())) addServiceAccount(state, email)
     }
   },
-  routes: () => iamRoutes(),
+  routes: () => [...iamRoutes(), ...denyPolicyRoutes()],
   roles: {
+    ...DENY_ROLES,
     'roles/iam.securityAdmin': {
       grants: [
         /\.(getIamPolicy|setIamPolicy)$/,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { ApiError, aborted, invalidArgument } from './errors'
 import { isMalformedRole } from './roles'
-import type { Binding, Policy } from './scenario'
+import type { Binding, DenyPolicySpec, DenyRule, Policy } from './scenario'
 
 /** Who is asking: the member string plus every other member string a binding may name them by. */
 export interface Identity {
@@ -62,7 +62,32 @@ export interface PolicyEngineHooks {
 
 export class PolicyEngine {
   private readonly policies = new Map<string, Stored>()
+  /** IAM v2 deny policies by attachment point (projects/PROJECT_ID, folders/ID, organizations/ID) */
+  private readonly denyPolicies = new Map<string, DenyPolicySpec[]>()
   constructor(private readonly hooks: PolicyEngineHooks) {}
+
+  /** Attach a scenario's deny policies to a project, folder or organization. */
+  loadDeny(resource: string, specs: DenyPolicySpec[] | undefined): void {
+    if (specs?.length) this.denyPolicies.set(resource, structuredClone(specs))
+  }
+
+  /** The deny policies attached to exactly this resource. */
+  denyPoliciesOf(resource: string): DenyPolicySpec[] {
+    return this.denyPolicies.get(resource) ?? []
+  }
+
+  /**
+   * The first deny rule attached to one of `resources` that denies `permission` to `who`.
+   * IAM checks deny policies before allow policies: such a rule wins over any grant.
+   */
+  denyingRule(who: Identity, resources: string[], permission: string): { resource: string; policy: DenyPolicySpec; rule: DenyRule } | undefined {
+    const principals = v2Principals(who)
+    const perm = v2Permission(permission)
+    for (const resource of resources)
+      for (const policy of this.denyPoliciesOf(resource))
+        for (const { denyRule: rule } of policy.rules) if (ruleDenies(rule, principals, perm)) return { resource, policy, rule }
+    return undefined
+  }
 
   /** Load a scenario policy; its bindings count as long established (no propagation delay). */
   load(resource: string, p: Policy | undefined): void {
@@ -173,6 +198,12 @@ export class PolicyEngine {
    * `propagationDelayMs` applies to invocations only: bindings younger than it do not count yet.
    */
   allows(who: Identity, resources: string[], permission: string, propagationDelayMs = 0): boolean {
+    if (this.denyingRule(who, resources, permission)) return false
+    return this.granted(who, resources, permission, propagationDelayMs)
+  }
+
+  /** Whether an allow policy on `resources` grants `permission`, deny policies aside (Policy Troubleshooter's allow half). */
+  granted(who: Identity, resources: string[], permission: string, propagationDelayMs = 0): boolean {
     const now = this.hooks.now()
     const names = new Set(who.aliases.map(a => a.toLowerCase()))
     for (const r of resources) {
@@ -195,6 +226,90 @@ export class PolicyEngine {
     const s = this.policies.get(resource)
     return !!s?.bindings.some(b => !b.condition && b.role === role && b.members.some(m => m.toLowerCase() === member.toLowerCase()))
   }
+}
+
+/**
+ * v1 services whose deny-policy FQDN is not `<service>.googleapis.com`: Resource Manager's
+ * permissions are `resourcemanager.*` in v1 and `cloudresourcemanager.googleapis.com/*` in v2.
+ */
+const V2_SERVICE: Record<string, string> = { resourcemanager: 'cloudresourcemanager' }
+const V1_SERVICE: Record<string, string> = Object.fromEntries(Object.entries(V2_SERVICE).map(([a, b]) => [b, a]))
+
+/**
+ * A v1 permission (`run.routes.invoke`) in the v2 form deny policies use
+ * (`run.googleapis.com/routes.invoke`): "SERVICE_FQDN/RESOURCE.ACTION ... SERVICE_FQDN is
+ * typically the value of SERVICE_ID from the v1 API, followed by .googleapis.com" (Google's
+ * "Permissions supported in deny policies"), with the exceptions in V2_SERVICE. A v2 permission
+ * is returned as it is.
+ */
+export function v2Permission(permission: string): string {
+  if (permission.includes('/')) return permission
+  const [service, ...rest] = permission.split('.')
+  return `${V2_SERVICE[service] ?? service}.googleapis.com/${rest.join('.')}`
+}
+
+/** The v1 form of a v2 permission (`run.googleapis.com/routes.invoke` → `run.routes.invoke`). */
+export function v1Permission(permission: string): string {
+  const m = /^([a-z0-9]+)\.googleapis\.com\/(.+)$/.exec(permission)
+  return m ? `${V1_SERVICE[m[1]] ?? m[1]}.${m[2]}` : permission
+}
+
+/**
+ * Every v2 principal identifier (Google's "IAM principal identifiers") that names `who` in a deny
+ * rule: the service account or Google Account, a federated principal as it is, and everyone
+ * (`principalSet://goog/public:all`, which includes anonymous callers). Groups and domains do not
+ * appear: the stand-in has no membership data, so a rule naming `principalSet://goog/group/…`
+ * never matches.
+ */
+export function v2Principals(who: Identity): Set<string> {
+  const out = new Set<string>(['principalset://goog/public:all'])
+  for (const m of [who.member, ...who.aliases]) {
+    const lower = m.toLowerCase()
+    if (lower.startsWith('serviceaccount:')) out.add(`principal://iam.googleapis.com/projects/-/serviceaccounts/${lower.slice('serviceaccount:'.length)}`)
+    else if (lower.startsWith('user:')) out.add(`principal://goog/subject/${lower.slice('user:'.length)}`)
+    else if (lower.startsWith('principal://') || lower.startsWith('principalset://')) out.add(lower)
+  }
+  return out
+}
+
+/** Whether a v2 permission pattern (`svc.googleapis.com/RESOURCE.VERB`, RESOURCE or VERB `*`) covers `permission`. */
+export function permissionMatches(pattern: string, permission: string): boolean {
+  const split = (p: string): [string, string, string] => {
+    const slash = p.indexOf('/')
+    const rest = p.slice(slash + 1)
+    const dot = rest.lastIndexOf('.')
+    return [p.slice(0, slash).toLowerCase(), rest.slice(0, dot), rest.slice(dot + 1)]
+  }
+  const [ps, pr, pv] = split(v2Permission(pattern))
+  const [s, r, v] = split(permission)
+  return ps === s && (pr === '*' || pr === r) && (pv === '*' || pv === v)
+}
+
+/** How one deny rule reads for a principal (its v2 identifiers) and a v2 permission. */
+export function matchRule(
+  rule: DenyRule,
+  principals: Set<string>,
+  permission: string
+): { principal: boolean; permission: boolean; exceptionPrincipal: boolean; exceptionPermission: boolean } {
+  const named = (list?: string[]): boolean => (list ?? []).some(p => principals.has(p.toLowerCase()))
+  const covered = (list?: string[]): boolean => (list ?? []).some(p => permissionMatches(p, permission))
+  return {
+    principal: named(rule.deniedPrincipals),
+    permission: covered(rule.deniedPermissions),
+    exceptionPrincipal: named(rule.exceptionPrincipals),
+    exceptionPermission: covered(rule.exceptionPermissions)
+  }
+}
+
+/**
+ * Does this rule deny? Denied principal and denied permission, neither excepted. A rule with a
+ * denialCondition denies too: the stand-in evaluates no CEL, and, as with conditional allow
+ * bindings (which never grant here), it errs towards "denied", so no test passes because of a
+ * condition Google might have evaluated either way.
+ */
+function ruleDenies(rule: DenyRule, principals: Set<string>, permission: string): boolean {
+  const m = matchRule(rule, principals, permission)
+  return m.principal && m.permission && !m.exceptionPrincipal && !m.exceptionPermission
 }
 
 /** IAM merges bindings of the same role and condition and drops empty ones. */

@@ -171,8 +171,50 @@ export interface Settings {
   logEmptyPages?: number
 }
 
+/** One rule of an IAM v2 deny policy, in Google's field names (GoogleIamV2DenyRule). */
+export interface DenyRule {
+  /** v2 principal identifiers: principal://iam.googleapis.com/projects/-/serviceAccounts/EMAIL, principal://goog/subject/EMAIL, principalSet://goog/public:all, principalSet://goog/group/EMAIL (never matches here: the stand-in has no group membership) */
+  deniedPrincipals?: string[]
+  exceptionPrincipals?: string[]
+  /** v2 permissions: SERVICE_FQDN/RESOURCE.VERB, e.g. run.googleapis.com/routes.invoke; RESOURCE or VERB may be `*` */
+  deniedPermissions?: string[]
+  exceptionPermissions?: string[]
+  /** a rule with a condition always applies here (see policy.ts: conservative, towards denial) */
+  denialCondition?: Expr
+}
+/** An IAM v2 deny policy attached to a project, folder or organization. */
+export interface DenyPolicySpec {
+  id: string
+  displayName?: string
+  rules: { description?: string; denyRule: DenyRule }[]
+}
+/** The organization every project sits under (default: organizations/111111111111, an empty policy). */
+export interface OrganizationSpec {
+  id: string
+  displayName?: string
+  iamPolicy?: Policy
+  denyPolicies?: DenyPolicySpec[]
+}
+export interface FolderSpec {
+  id: string
+  /** 'organizations/ID' or 'folders/ID' */
+  parent: string
+  displayName?: string
+  iamPolicy?: Policy
+  denyPolicies?: DenyPolicySpec[]
+}
+
 export interface Scenario {
-  projects: { projectId: string; projectNumber: string; iamPolicy?: Policy }[]
+  projects: {
+    projectId: string
+    projectNumber: string
+    iamPolicy?: Policy
+    /** 'folders/ID' or 'organizations/ID'; default the organization (organizations/111111111111 when the scenario names none) */
+    parent?: string
+    denyPolicies?: DenyPolicySpec[]
+  }[]
+  organization?: OrganizationSpec
+  folders?: FolderSpec[]
   functions?: FunctionSpec[]
   services?: ServiceSpec[]
   /** Cloud Run jobs (Scheduler jobs are `jobs`) */

@@ -19,6 +19,16 @@ import { newSigner, TokenRegistry, type Signer } from './tokens'
 export interface ProjectRec {
   projectId: string
   projectNumber: string
+  /** 'folders/ID' or 'organizations/ID' (Resource Manager v3's Project.parent) */
+  parent?: string
+}
+/** A folder or the organization: a node of the resource hierarchy above the projects. */
+export interface HierarchyNodeRec {
+  /** 'folders/ID' or 'organizations/ID' */
+  name: string
+  displayName: string
+  /** the folder's parent; none for the organization */
+  parent?: string
 }
 export interface FunctionRec {
   name: string
@@ -134,6 +144,8 @@ export class FakeState {
   readonly serviceAccounts = new Map<string, SaRec>()
   /** Cloud Run domain mappings by domain (lower case), loaded by Cloud Run */
   readonly domainMappings = new Map<string, DomainMappingSpec>()
+  /** folders and the organization by name ('folders/ID', 'organizations/ID'), loaded by Resource Manager */
+  readonly hierarchy = new Map<string, HierarchyNodeRec>()
   readonly policies: PolicyEngine
   readonly tokens = new TokenRegistry()
   /** signs Google ID tokens (generateIdToken, Scheduler OIDC) */
@@ -213,12 +225,18 @@ export class FakeState {
     return { member, aliases }
   }
 
-  /** The resource followed by its ancestors, for IAM inheritance. */
+  /** The resource followed by its ancestors (project, folders nearest first, organization), for IAM inheritance. */
   ancestry(resource: string): string[] {
     const m = /^projects\/([^/]+)/.exec(resource)
     const proj = m ? this.project(m[1]) : undefined
     const projectRes = proj ? `projects/${proj.projectId}` : undefined
-    return projectRes && projectRes !== resource ? [resource, projectRes] : [resource]
+    const chain = projectRes && projectRes !== resource ? [resource, projectRes] : [resource]
+    let parent = proj ? proj.parent : this.hierarchy.get(resource)?.parent
+    while (parent && !chain.includes(parent)) {
+      chain.push(parent)
+      parent = this.hierarchy.get(parent)?.parent
+    }
+    return chain
   }
 
   can(who: Identity, resource: string, permission: string): boolean {
