@@ -49670,6 +49670,9 @@ function read(getInput, env) {
         throw bad('region', regionInput, `the ${target.input} full name is in ${targetRef.region}.`);
     }
     const invoker = get('invoker_service_account') || undefined;
+    // An IAM member string is the usual slip here: say so rather than reject it as a bad email.
+    if (invoker?.includes(':'))
+        throw bad('invoker_service_account', invoker, `expected the account's email alone (${invoker.slice(invoker.lastIndexOf(':') + 1)}), without a member prefix.`);
     if (invoker && !isServiceAccountEmail(invoker))
         throw bad('invoker_service_account', invoker, 'expected a service account email (NAME@PROJECT.iam.gserviceaccount.com).');
     const audience = get('audience') || undefined;
@@ -56071,7 +56074,7 @@ function action(c, o, j) {
     if (c.blocker)
         return 'by hand (see the commands)';
     if (!c.fixedBy)
-        return c.severity === 'warning' ? 'a warning: the run does not fail on it' : '—';
+        return c.severity === 'warning' ? 'a warning: the run does not fail on it' : 'by hand';
     if (o.mode === 'fix' && j.writeFailed.includes(c.fixedBy))
         return `not fixed (the ${c.fixedBy} write failed)`;
     if (o.mode === 'fix')
@@ -57031,8 +57034,9 @@ const troubleshoot_message = (e) => (e instanceof Error ? e.message : String(e))
 function unexplained(plan, attempt) {
     if (!attempt || attempt.passed || (attempt.httpStatus !== 401 && attempt.httpStatus !== 403))
         return false;
-    // A blocker or a drift (repaired or not) explains it; a "may apply" warning does not.
-    return !plan.checks.some(c => c.severity === 'error');
+    // A blocker or a drift (repaired or not) explains it, and so does IAP, which answers before
+    // IAM is asked; a deny rule that only "may apply" does not.
+    return !plan.checks.some(c => c.severity === 'error' || c.id === 'target.iap');
 }
 /** The verdict in one line: the overall state, and every policy that weighed in. */
 function troubleshoot_verdict(r) {
@@ -57058,16 +57062,18 @@ async function troubleshoot(g, plan, t, job) {
     try {
         const r = await g.troubleshooter.troubleshoot(tuple);
         const found = troubleshoot_verdict(r);
-        const can = r.overallAccessState === 'CAN_ACCESS';
+        const state = r.overallAccessState;
         return {
             id: 'iam.troubleshooter',
             title,
             severity: 'error',
             found,
             expected,
-            remedy: can
+            remedy: state === 'CAN_ACCESS'
                 ? 'Google sees the access granted, yet the attempt was refused: what stops it is outside IAM (VPC Service Controls, an organization policy, a proxy in front of the target), or a grant still propagating: run again in a few minutes.'
-                : 'Google sees no access for this account: the policies it names above decide it. A deny policy or a grant the caller cannot read is explained there.'
+                : state === 'CANNOT_ACCESS'
+                    ? 'Google sees no access for this account: the policies named above decide it.'
+                    : 'Google could not decide from what the caller may read (a policy above the project, or a condition): with roles/iam.securityReviewer on the organization it can.'
         };
     }
     catch (e) {

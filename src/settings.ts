@@ -195,6 +195,13 @@ function read(getInput: GetInput, env: NodeJS.ProcessEnv): Settings {
   }
 
   const invoker = get('invoker_service_account') || undefined
+  // An IAM member string is the usual slip here: say so rather than reject it as a bad email.
+  if (invoker?.includes(':'))
+    throw bad(
+      'invoker_service_account',
+      invoker,
+      `expected the account's email alone (${invoker.slice(invoker.lastIndexOf(':') + 1)}), without a member prefix.`
+    )
   if (invoker && !isServiceAccountEmail(invoker))
     throw bad('invoker_service_account', invoker, 'expected a service account email (NAME@PROJECT.iam.gserviceaccount.com).')
   const audience = get('audience') || undefined

@@ -267,6 +267,12 @@ describe('readSettings bad input: one line naming the input', () => {
       ['invoker_service_account'],
       /service account email/
     ],
+    [
+      'invoker_service_account given as an IAM member',
+      { ...BASE, invoker_service_account: 'serviceAccount:inv@my-proj.iam.gserviceaccount.com' },
+      ['invoker_service_account'],
+      /expected the account's email alone \(inv@my-proj\.iam\.gserviceaccount\.com\), without a member prefix/
+    ],
     ['service_account that is a user', { ...BASE, service_account: 'alice@example.com' }, ['service_account'], /service account email/],
     [
       'invoker_service_account list',

@@ -15,8 +15,9 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 /** Whether the attempt was turned away for who sent it, with no finding to say why. */
 export function unexplained(plan: JobPlan, attempt: AttemptResult | undefined): boolean {
   if (!attempt || attempt.passed || (attempt.httpStatus !== 401 && attempt.httpStatus !== 403)) return false
-  // A blocker or a drift (repaired or not) explains it; a "may apply" warning does not.
-  return !plan.checks.some(c => c.severity === 'error')
+  // A blocker or a drift (repaired or not) explains it, and so does IAP, which answers before
+  // IAM is asked; a deny rule that only "may apply" does not.
+  return !plan.checks.some(c => c.severity === 'error' || c.id === 'target.iap')
 }
 
 /** The verdict in one line: the overall state, and every policy that weighed in. */
@@ -46,16 +47,19 @@ export async function troubleshoot(g: GoogleClients, plan: JobPlan, t: Target, j
   try {
     const r = await g.troubleshooter.troubleshoot(tuple)
     const found = verdict(r)
-    const can = r.overallAccessState === 'CAN_ACCESS'
+    const state = r.overallAccessState
     return {
       id: 'iam.troubleshooter',
       title,
       severity: 'error',
       found,
       expected,
-      remedy: can
-        ? 'Google sees the access granted, yet the attempt was refused: what stops it is outside IAM (VPC Service Controls, an organization policy, a proxy in front of the target), or a grant still propagating: run again in a few minutes.'
-        : 'Google sees no access for this account: the policies it names above decide it. A deny policy or a grant the caller cannot read is explained there.'
+      remedy:
+        state === 'CAN_ACCESS'
+          ? 'Google sees the access granted, yet the attempt was refused: what stops it is outside IAM (VPC Service Controls, an organization policy, a proxy in front of the target), or a grant still propagating: run again in a few minutes.'
+          : state === 'CANNOT_ACCESS'
+            ? 'Google sees no access for this account: the policies named above decide it.'
+            : 'Google could not decide from what the caller may read (a policy above the project, or a condition): with roles/iam.securityReviewer on the organization it can.'
     }
   } catch (e) {
     const refused = e instanceof ApiError && (e.httpStatus === 403 || e.httpStatus === 401)

@@ -16,7 +16,7 @@ const VERDICT: Record<string, string> = { ok: '✅ ok', fixed: '🔧 fixed', dri
 /** What the action did or would do about a finding, in a few words. */
 function action(c: Check, o: Outcome, j: JobOutcome): string {
   if (c.blocker) return 'by hand (see the commands)'
-  if (!c.fixedBy) return c.severity === 'warning' ? 'a warning: the run does not fail on it' : '—'
+  if (!c.fixedBy) return c.severity === 'warning' ? 'a warning: the run does not fail on it' : 'by hand'
   if (o.mode === 'fix' && j.writeFailed.includes(c.fixedBy)) return `not fixed (the ${c.fixedBy} write failed)`
   if (o.mode === 'fix')
     return o.applied && j.changes.some(ch => ch.kind === c.fixedBy) ? 'fixed' : o.applied ? 'already in place' : 'not fixed (nothing written)'
