@@ -121,3 +121,110 @@ describe("Cloud Run's front door", () => {
     expect(f.outputs.http_status).toBe('200')
   })
 })
+
+const ORG = '7'
+const FOLDER = '42'
+const SA_PRINCIPAL = `principal://iam.googleapis.com/projects/-/serviceAccounts/${INVOKER}`
+/** The project under folders/42 under organizations/7; the caller may read their policies (and deny policies) when `reader`. */
+const underFolder = (opts: { reader?: boolean; folderRoles?: string[] }, edit: (s: Parameters<Parameters<typeof world>[0]>[0]) => void = () => {}) =>
+  world(s => {
+    const readers = opts.reader ? [binding('roles/iam.securityReviewer', s.caller), binding('roles/iam.denyReviewer', s.caller)] : []
+    s.organization = { id: ORG, iamPolicy: policy(...readers) }
+    s.folders = [{ id: FOLDER, parent: `organizations/${ORG}`, iamPolicy: policy(...(opts.folderRoles ?? []).map(r => binding(r, sa(INVOKER)))) }]
+    s.projects[0].parent = `folders/${FOLDER}`
+    edit(s)
+  })
+
+describe('grants above the project', () => {
+  it('a grant on a folder counts: verify is ok, fix adds no redundant grant, the attempt passes', async () => {
+    const s = underFolder({ reader: true, folderRoles: ['roles/run.invoker'] }, s => {
+      service(s, 'api').iamPolicy = policy()
+    })
+    const v = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(v.outputs.result).toBe('ok')
+    expect(v.summary).toContain(`| Invoker role | roles/run.invoker on folders/${FOLDER} (inherited) |`)
+    const f = await act(s, { mode: 'fix', job: 'api-job', region: R })
+    expect(f.outputs.result).toBe('ok')
+    expect(writes(f.fake)).toEqual([])
+    expect(f.outputs.http_status).toBe('200')
+  })
+
+  it('a folder the caller cannot read: the finding says what was not seen, the report names the permission, and the refused reads fail nothing', async () => {
+    const s = underFolder({ folderRoles: ['roles/run.invoker'] }, s => {
+      service(s, 'api').iamPolicy = policy()
+    })
+    const v = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(v.outputs.result).toBe('drift')
+    expect(finding(v, 'iam.invoker')!.found).toBe(`missing; not seen: a grant on folders/${FOLDER}, organizations/${ORG} (policy not readable)`)
+    expect(v.summary).toMatch(/<details><summary>ℹ️ Not seen by this run \(\d\)<\/summary>/)
+    expect(v.summary).toContain(
+      `The allow policy of folders/${FOLDER} was not read (the caller lacks resourcemanager.folders.getIamPolicy (roles/iam.securityReviewer))`
+    )
+    // Google's grant works all the same.
+    expect(v.outputs.http_status).toBe('200')
+  })
+})
+
+describe('deny policies', () => {
+  const denyInvoke = (principals: string[], extra: Record<string, unknown> = {}) => [
+    {
+      id: 'no-invoke',
+      displayName: 'No invoke',
+      rules: [{ description: 'freeze', denyRule: { deniedPrincipals: principals, deniedPermissions: ['run.googleapis.com/routes.invoke'], ...extra } }]
+    }
+  ]
+
+  it('a rule denying the account: a blocker naming policy and rule; the 403 is put down to it; fix changes nothing there', async () => {
+    const s = underFolder({ reader: true }, s => {
+      s.folders![0].denyPolicies = denyInvoke([SA_PRINCIPAL])
+    })
+    const v = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(v.outputs.result).toBe('failed')
+    expect(v.outputs.http_status).toBe('403')
+    expect(finding(v, 'iam.deny')!.found).toBe(
+      `denied by policies/cloudresourcemanager.googleapis.com%2Ffolders%2F${FOLDER}/denypolicies/no-invoke ("No invoke") rule 1: freeze`
+    )
+    expect(v.summary).toContain('Cause: Deny policies (above).')
+    expect(v.summary).toContain(
+      `gcloud iam policies get no-invoke --project ${P} --attachment-point cloudresourcemanager.googleapis.com/folders/${FOLDER} --kind denypolicies`
+    )
+    const f = await act(s, { mode: 'fix', job: 'api-job', region: R, test_run: 'false' })
+    expect(f.outputs.result).toBe('failed')
+    expect(writes(f.fake)).toEqual([])
+  })
+
+  it('a rule naming a group: "may apply", a warning that fails nothing while the attempt passes', async () => {
+    const s = underFolder({ reader: true }, s => {
+      s.projects[0].denyPolicies = denyInvoke(['principalSet://goog/group/contractors@acme.example'])
+    })
+    const v = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(finding(v, 'iam.deny')).toMatchObject({ severity: 'warning' })
+    expect(finding(v, 'iam.deny')!.found).toMatch(/^may apply: .*principalSet:\/\/goog\/group\/contractors@acme\.example/)
+    expect(v.outputs.http_status).toBe('200')
+    expect(v.outputs.result).toBe('ok')
+  })
+
+  it('a 403 no finding explains: Policy Troubleshooter is asked once, and its verdict is quoted', async () => {
+    // A deny rule on the organization the caller cannot read: nothing the action sees explains the 403.
+    const s = underFolder({}, s => {
+      s.organization!.denyPolicies = denyInvoke([SA_PRINCIPAL])
+    })
+    const v = await act(s, { mode: 'verify', job: 'api-job', region: R })
+    expect(v.outputs.result).toBe('failed')
+    expect(v.outputs.http_status).toBe('403')
+    const asked = v.fake.requests.filter(q => q.path.endsWith('/v3/iam:troubleshoot'))
+    expect(asked.map(q => q.body)).toEqual([
+      { accessTuple: { principal: INVOKER, fullResourceName: `//run.googleapis.com/${API}`, permission: 'run.routes.invoke' } }
+    ])
+    expect(finding(v, 'iam.troubleshooter')!.found).toMatch(
+      /^(CANNOT_ACCESS|UNKNOWN_INFO); allow: ALLOW_ACCESS_STATE_GRANTED .*; deny: DENY_ACCESS_STATE_(DENIED|UNKNOWN_INFO)/
+    )
+    expect(v.summary.split('\n')[0]).toContain('Policy Troubleshooter')
+  })
+
+  it('a healthy run asks the Troubleshooter nothing', async () => {
+    const v = await act(underFolder({ reader: true }), { mode: 'verify', job: 'api-job', region: R })
+    expect(v.outputs.result).toBe('ok')
+    expect(v.fake.requests.filter(q => q.path.includes('iam:troubleshoot'))).toEqual([])
+  })
+})
