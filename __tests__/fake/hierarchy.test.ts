@@ -433,6 +433,37 @@ describe('Policy Troubleshooter', () => {
     )
   })
 
+  test('UNKNOWN_CONDITIONAL: the only grant is a conditional binding (conditions are never evaluated)', async () => {
+    const conditional = { role: 'roles/run.invoker', members: [sa(INV)], condition: { title: 'weekdays', expression: 'request.time.getDayOfWeek() < 5' } }
+    fake = await startFakeGcp(scenario({ org: reviewerOrg(), apps: { iamPolicy: { version: 3, bindings: [conditional] } } }))
+    const r = await ask(INV)
+    expect(r.body.overallAccessState).toBe('UNKNOWN_CONDITIONAL')
+    expect(r.body.allowPolicyExplanation.explainedPolicies[2].bindingExplanations[0]).toMatchObject({
+      allowAccessState: 'ALLOW_ACCESS_STATE_UNKNOWN_CONDITIONAL',
+      condition: conditional.condition
+    })
+  })
+
+  test('a Google Account is principal://goog/subject/EMAIL in deny rules', async () => {
+    const USER = 'dev@example.com'
+    fake = await startFakeGcp(
+      scenario({
+        org: reviewerOrg([binding('roles/run.invoker', `user:${USER}`), binding('roles/run.viewer', `user:${USER}`)]),
+        projectDeny: [
+          denyInvoke('user', {
+            deniedPrincipals: [`principal://goog/subject/${USER}`],
+            deniedPermissions: ['run.googleapis.com/routes.invoke', 'run.googleapis.com/services.get']
+          })
+        ]
+      })
+    )
+    expect((await ask(USER)).body.overallAccessState).toBe('CANNOT_ACCESS')
+    const tok = fake.tokenFor(`user:${USER}`)
+    expect((await call(fake, 'GET', `v2/projects/${P}/locations/${R}/services/svc`, undefined, tok)).status).toBe(403)
+    // roles/run.viewer still grants what the rule does not name
+    expect((await call(fake, 'GET', `v2/projects/${P}/locations/${R}/services`, undefined, tok)).status).toBe(200)
+  })
+
   test('a request without an access tuple is INVALID_ARGUMENT', async () => {
     fake = await startFakeGcp(scenario())
     const r = await call(fake, 'POST', 'v3/iam:troubleshoot', { accessTuple: { principal: INV } })
