@@ -16,8 +16,10 @@ const CRM = 'cloudresourcemanager.googleapis.com'
  * (`policies/cloudresourcemanager.googleapis.com%2Fprojects%2FP/denypolicies`), and a client
  * expanding it into a path encodes its `%` again: gcloud sends `%252F`, which the server's one
  * decoding turns back into `%2F`. A client that encodes the slashes only once arrives here with
- * plain slashes; both are accepted (whether Google accepts the second form is not verified).
- * `attachment()` validates it.
+ * plain slashes, which matches no method of gcloud's generated iam v2 client (flat path
+ * `v2/policies/{policiesId}/{policiesId1}`: one segment per id): that form is accepted too, for
+ * now, so that the action's client keeps working while it still sends it; whether Google accepts
+ * it is not verified. `attachment()` validates either.
  */
 const ATTACHMENT = '{attachment:.+}'
 const LOADED = '2024-01-01T00:00:00Z'
