@@ -11,12 +11,17 @@ export class FaultInjector {
 
   /** The fault to apply to this call, if any. Every matching call counts, faulted or not. */
   check(method: string, path: string): Fault['kind'] | undefined {
-    let hit: Fault['kind'] | undefined
+    return this.match(method, path)?.kind
+  }
+
+  /** As `check`, with the whole fault (a latency spike's `delayMs`). */
+  match(method: string, path: string): Fault | undefined {
+    let hit: Fault | undefined
     this.faults.forEach((f, i) => {
       if (f.method && f.method.toUpperCase() !== method.toUpperCase()) return
       if (!this.patterns[i].test(path)) return
       const n = ++this.seen[i]
-      if (hit === undefined && n >= f.nth && n < f.nth + (f.times ?? 1)) hit = f.kind
+      if (hit === undefined && n >= f.nth && n < f.nth + (f.times ?? 1)) hit = f
     })
     return hit
   }

@@ -148,7 +148,9 @@ export interface Fault {
   /** 1-based: the Nth matching call */
   nth: number
   times?: number
-  kind: 429 | 500 | 502 | 503 | 504 | 'drop'
+  /** 'slow': a latency spike, the call answered normally but `delayMs` late (default 2000) */
+  kind: 429 | 500 | 502 | 503 | 504 | 'drop' | 'slow'
+  delayMs?: number
 }
 
 export interface ConcurrentWriter {

@@ -124,7 +124,10 @@ export async function listen(state: FakeState, dispatcher: Dispatcher, port = 0)
 
     if (state.settings.latencyMs) await sleep(state.settings.latencyMs)
 
-    const fault = faults.check(method, path)
+    const hit = faults.match(method, path)
+    // A latency spike: answered as usual, only late.
+    if (hit?.kind === 'slow') await sleep(hit.delayMs ?? 2000)
+    const fault = hit?.kind === 'slow' ? undefined : hit?.kind
     if (fault === 'drop') {
       record.status = 0
       req.socket.destroy()
