@@ -10,6 +10,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { binding, policy, runService, sa, startFakeGcp, type FakeGcp, type Scenario } from '../../fake-gcp'
+import { Conformance } from './check'
+import { loadApi } from './discovery'
 import { gcloud, requireGcloud } from './gcloud-helpers'
 import { conformanceScenario, DEPLOYER, GEN2_URL, INVOKER, jobName, N, P, R } from './scenario'
 
@@ -128,4 +130,26 @@ test('scheduler jobs create http: refused for the service agent, created for an 
   const made = await gcloud(env, create('new-job', INVOKER))
   expect(made.json).toMatchObject({ name: jobName('new-job'), state: 'ENABLED', httpTarget: { uri: GEN2_URL, oidcToken: { serviceAccountEmail: INVOKER } } })
   expect(fake.getJob(jobName('new-job')).schedule).toBe('0 1 * * *')
+})
+
+test("the answers the action reads match gcloud's response messages field by field", async () => {
+  const caller = fake.tokenFor(sa(DEPLOYER))
+  const get = (path: string): Promise<Response> => fetch(`${fake.url}${path}`, { headers: { authorization: `Bearer ${caller}` } })
+  const paths = [
+    `v1/projects/${P}/serviceAccounts/${INVOKER}`,
+    `v1/projects/${P}/locations/${R}/domainmappings`,
+    `v1/projects/${P}/locations/${R}/domainmappings/${DOMAIN}`,
+    `v2/projects/${P}/locations/${R}/services/api`
+  ]
+  for (const p of paths) expect((await get(p)).status).toBe(200)
+  const conformance = new Conformance([loadApi('iam', 'v1'), loadApi('run', 'v1'), loadApi('run', 'v2')])
+  const checked = fake.requests.filter(r => paths.some(p => r.path === `/${p}`)).map(r => conformance.checkRequest(r))
+  expect(checked).toHaveLength(paths.length)
+  expect(checked.flatMap(c => c.violations)).toEqual([])
+  expect(checked.map(c => c.method?.id)).toEqual([
+    'iam.projects.serviceAccounts.get',
+    'run.projects.locations.domainmappings.list',
+    'run.projects.locations.domainmappings.get',
+    'run.projects.locations.services.get'
+  ])
 })
