@@ -96,6 +96,10 @@ export function authenticate(ctx: Ctx, r: Route): void {
   const m = /^Bearer\s+(\S+)$/i.exec(h)
   const t = m ? ctx.state.tokens.resolve(m[1]) : undefined
   if (!t) throw unauthenticated()
+  // "Existing access tokens for the service account are rejected" once it is disabled (IAM's
+  // DisableServiceAccount reference), and accepted again after it is enabled
+  const sa = /^serviceAccount:(.+)$/.exec(t.identity.member)?.[1]
+  if (sa && ctx.state.serviceAccount(sa)?.disabled) throw unauthenticated()
   ctx.token = t
   ctx.identity = t.identity
   if (t.scopes && r.scopes && !t.scopes.some(s => s === CLOUD_PLATFORM || r.scopes!.includes(s))) throw scopeInsufficient(serviceName(ctx.host, r))

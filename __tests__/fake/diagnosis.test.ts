@@ -83,13 +83,14 @@ describe('service accounts', () => {
     expect((await call(fake, 'POST', `${path}:disable`, {})).status).toBe(200)
     expect((await call(fake, 'GET', path)).body.disabled).toBe(true)
     // a viewer may read the account but not disable it
-    const viewer = fake.tokenFor(sa(INV))
-    fake.state.policies.addBinding(`projects/${P}`, 'roles/iam.securityReviewer', sa(INV))
+    const ops = 'user:ops@example.com'
+    const viewer = fake.tokenFor(ops)
+    fake.state.policies.addBinding(`projects/${P}`, 'roles/iam.securityReviewer', ops)
     r = await call(fake, 'POST', `${path}:enable`, {}, viewer)
     expect(r.status).toBe(403)
     expect(r.body.error.message).toContain('iam.serviceAccounts.enable')
     // roles/iam.serviceAccountAdmin grants it
-    fake.state.policies.addBinding(`projects/${P}`, 'roles/iam.serviceAccountAdmin', sa(INV))
+    fake.state.policies.addBinding(`projects/${P}`, 'roles/iam.serviceAccountAdmin', ops)
     expect((await call(fake, 'POST', `${path}:enable`, {}, viewer)).status).toBe(200)
   })
 
@@ -245,4 +246,17 @@ describe('Cloud Run specifics', () => {
     expect(r.status).toBe(403)
     expect(r.body.error.message).toContain('run.domainmappings.list')
   })
+})
+
+test("a disabled account's existing access tokens are rejected (401), and accepted again once it is enabled", async () => {
+  fake = await startFakeGcp(scenario(SVC_URL, oidc()))
+  fake.state.policies.addBinding(`projects/${P}`, 'roles/run.viewer', sa(INV))
+  const token = fake.tokenFor(sa(INV))
+  expect((await call(fake, 'GET', `v2/${SVC}`, undefined, token)).status).toBe(200)
+  expect((await call(fake, 'POST', `v1/projects/${P}/serviceAccounts/${INV}:disable`, {})).status).toBe(200)
+  const r = await call(fake, 'GET', `v2/${SVC}`, undefined, token)
+  expect(r.status).toBe(401)
+  expect(r.body.error.status).toBe('UNAUTHENTICATED')
+  expect((await call(fake, 'POST', `v1/projects/${P}/serviceAccounts/${INV}:enable`, {})).status).toBe(200)
+  expect((await call(fake, 'GET', `v2/${SVC}`, undefined, token)).status).toBe(200)
 })
