@@ -244,8 +244,10 @@ export class Attempts {
    * Identity-Aware Proxy on the service (GoogleCloudRunV2Service.iapEnabled). Cloud Run's IAP page:
    * "The IAP check happens first and accepts or blocks requests based on the IAP configuration.
    * If the request passes the IAP check, IAP uses its own service account to authenticate to Cloud
-   * Run's IAM check." So: IAP wants a Google-signed ID token (none, an access token or a bad one →
-   * 401, IAP's "Invalid IAP credentials"), then `iap.webServiceVersions.accessViaIAP`
+   * Run's IAM check." So: IAP wants a Google-signed ID token (an access token or a bad token → 401,
+   * IAP's "Invalid IAP credentials: …", as seen for an access token in
+   * googleapis/google-auth-library-nodejs#792; no token at all → 401 too, our choice: a browser
+   * would be redirected to sign in, what a Scheduler attempt then records is not documented), then `iap.webServiceVersions.accessViaIAP`
    * (roles/iap.httpsResourceAccessor) for the caller → 403; then Cloud Run checks
    * run.routes.invoke for IAP's service agent service-PROJECT_NUMBER@gcp-sa-iap.iam.gserviceaccount.com,
    * not for the job's account. Modelling choices: IAP accepts the same audiences Cloud Run would
