@@ -252,8 +252,10 @@ export class Attempts {
    * run.routes.invoke for IAP's service agent service-PROJECT_NUMBER@gcp-sa-iap.iam.gserviceaccount.com,
    * not for the job's account. Modelling choices: IAP accepts the same audiences Cloud Run would
    * (IAP's programmatic-auth page speaks of its own OAuth client ID; which audiences a direct
-   * Cloud Run IAP accepts is not spelled out), and only grants on the project and above count,
-   * as the stand-in does not serve IAP's own per-service policy (iap.googleapis.com).
+   * Cloud Run IAP accepts is not spelled out), and only grants on the project and above count
+   * (IAP's managing-access page: "Lists of users who have access (the 'principals') at the project
+   * level applies to all IAP-secured resources in the project"), as the stand-in does not serve
+   * IAP's own per-service policy (iap.googleapis.com).
    */
   private throughIap(svc: ServiceRec, cred: Credential, extraAudiences: string[], resp: { status: number }): AttemptOutcome {
     const audiences = [...new Set([svc.uri, ...svc.urls].map(u => safeOrigin(u) ?? u))]
