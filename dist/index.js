@@ -55641,6 +55641,11 @@ const hasDrift = (j) => j.checks.some(c => c.severity === 'error' && c.fixedBy);
 
 /** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
 const wasRepaired = (o, j, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy);
+/** The finding a failed attempt's explanation quotes, when it is one of the job's own: reports name it rather than repeat it. */
+function explainingCheck(j) {
+    const e = j.explanation;
+    return e ? j.plan.checks.find(c => c.severity !== 'ok' && e.startsWith(`${c.title}: `)) : undefined;
+}
 /** The check that best explains a failed attempt, for the report. */
 function explainFailure(plan, attempt, applied) {
     if (attempt.passed)
@@ -56109,7 +56114,7 @@ function mainCause(o) {
                     ? `, ${!x.name ? 'its execution could not be followed' : x.running ? 'its execution still ran at the timeout' : `its execution ended ${mdText(x.state)}`}`
                     : '';
                 // The finding the explanation quotes, by its title; else the explanation's first clause.
-                const check = hit.plan.checks.find(c => hit.explanation?.startsWith(`${c.title}: `));
+                const check = explainingCheck(hit);
                 const cause = check ? check.title : x ? undefined : hit.explanation?.split(/; |: /)[0];
                 return `${id} ${status}${ended}${cause ? ` — ${mdText(cause)}` : ''}; ${fix}`;
             }
@@ -56156,7 +56161,7 @@ function testLine(j, expected, md = true) {
     if (a.debugInfo)
         line += ` Scheduler says: ${c(a.debugInfo)}.`;
     // A cause that is a finding of the table above is named, not repeated.
-    const shownCause = j.explanation && j.plan.checks.find(ch => ch.severity !== 'ok' && j.explanation.startsWith(`${ch.title}: `));
+    const shownCause = explainingCheck(j);
     if (shownCause)
         line += ` Cause: ${shownCause.title} (above).`;
     else if (j.explanation)
@@ -56494,15 +56499,20 @@ class RestIamClient {
         return withContext(`Failed to read service account ${email}`, () => this.http.request(`v1/projects/-/serviceAccounts/${email}`));
     }
     listDenyPolicies(attachmentPoint) {
-        // The attachment point is one path segment: its slashes travel encoded.
-        return withContext(`Failed to list the deny policies of ${attachmentPoint}`, () => listAll(this.http, `v2/policies/${encodeURIComponent(attachmentPoint)}/denypolicies`, 'policies'));
+        return withContext(`Failed to list the deny policies of ${attachmentPoint}`, () => listAll(this.http, `v2/policies/${attachmentSegment(attachmentPoint)}/denypolicies`, 'policies'));
     }
     getDenyPolicy(name) {
         const m = /^policies\/(.+)\/denypolicies\/([^/]+)$/.exec(name);
-        const path = m ? `v2/policies/${encodeURIComponent(decodeURIComponent(m[1]))}/denypolicies/${m[2]}` : `v2/${name}`;
+        const path = m ? `v2/policies/${attachmentSegment(decodeURIComponent(m[1]))}/denypolicies/${m[2]}` : `v2/${name}`;
         return withContext(`Failed to read deny policy ${name}`, () => this.http.request(path));
     }
 }
+/**
+ * The attachment point in a URL path. A policy's name holds it URL-encoded (`…%2Fprojects%2FP`),
+ * and that name is itself one path segment, so the request encodes it once more (`%252F`), as
+ * Google's REST examples and gcloud do.
+ */
+const attachmentSegment = (attachmentPoint) => encodeURIComponent(encodeURIComponent(attachmentPoint));
 
 ;// CONCATENATED MODULE: ./src/google/logging.ts
 

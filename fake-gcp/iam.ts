@@ -147,6 +147,8 @@ export const iam: ApiModule = {
     },
     // Read-only view of every IAM policy (what roles/cloudfunctions.viewer lacks).
     'roles/iam.securityReviewer': { grants: [/\.getIamPolicy$/, 'resourcemanager.projects.get', 'iam.roles.get', 'iam.roles.list'] },
+    // Service Account Viewer: read accounts (get, list), nothing else of theirs.
+    'roles/iam.serviceAccountViewer': { grants: ['iam.serviceAccounts.get', 'iam.serviceAccounts.list', 'resourcemanager.projects.get'] },
     // Google's role page lists create/delete/disable/enable/get/list/update and the IAM policy methods, not actAs
     'roles/iam.serviceAccountAdmin': {
       grants: [

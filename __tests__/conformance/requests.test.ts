@@ -27,7 +27,10 @@ const APIS: [string, string][] = [
   ['run', 'v1'],
   ['run', 'v2'],
   ['cloudresourcemanager', 'v1'],
+  ['cloudresourcemanager', 'v3'],
   ['iam', 'v1'],
+  ['iam', 'v2'],
+  ['policytroubleshooter', 'v3'],
   ['iamcredentials', 'v1'],
   ['logging', 'v2'],
   ['workflows', 'v1'],
@@ -179,6 +182,32 @@ const CASES: Case[] = [
       return [a, b]
     },
     expect: ['drift', 'fixed']
+  },
+  {
+    name: 'deep diagnosis: folders and organization read, deny policies listed and read, a custom domain, an unexplained 403 troubleshot',
+    run: async () => {
+      const rule = (principal: string) => ({
+        id: 'freeze',
+        rules: [{ denyRule: { deniedPrincipals: [principal], deniedPermissions: ['run.googleapis.com/routes.invoke'] } }]
+      })
+      const s = world(s => {
+        s.organization = { id: '7', denyPolicies: [rule(`principal://iam.googleapis.com/projects/-/serviceAccounts/${INVOKER}`)] }
+        s.folders = [
+          {
+            id: '42',
+            parent: 'organizations/7',
+            iamPolicy: policy(binding('roles/iam.securityReviewer', DEPLOYER), binding('roles/iam.denyReviewer', DEPLOYER))
+          }
+        ]
+        s.projects[0].parent = 'folders/42'
+        s.projects[0].denyPolicies = [rule('principalSet://goog/group/contractors@acme.example')]
+        s.projects[0].iamPolicy!.bindings!.push(binding('roles/iam.denyReviewer', DEPLOYER))
+        s.domainMappings = [{ project: P, region: R, domain: 'api.acme.example', service: 'api' }]
+        job(s, 'api-job').httpTarget!.uri = 'https://api.acme.example/tasks'
+      })
+      return [await act(s, verify('api-job'))]
+    },
+    expect: ['failed']
   },
   {
     name: 'workload identity inside the action (STS exchange, impersonation)',

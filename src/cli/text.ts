@@ -6,7 +6,7 @@
  */
 import { lastSegment } from '../names'
 import type { Change, Check } from '../engine/plan'
-import { wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
+import { explainingCheck, wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
 import { rpcName, shownStatus } from '../engine/testrun'
 import { PROGRAM } from './args'
 
@@ -55,7 +55,9 @@ function mainCause(o: Outcome, relabel: (s: string) => string): string | undefin
     if (!a || a.passed) continue
     const status = a.error ? `was not tested (${term(a.error)})` : `got ${shownStatus(a) ? `HTTP ${shownStatus(a)}` : 'no status'}`
     const x = a.execution && !a.execution.succeeded ? `, its execution ${a.execution.running ? 'still ran' : `ended ${term(a.execution.state)}`}` : ''
-    return `${term(lastSegment(j.plan.job))} ${status}${x}${j.explanation ? `: ${relabel(term(j.explanation))}` : ''}`
+    const named = explainingCheck(j)
+    const cause = named ? ` — ${named.title.toLowerCase()}; ${hint(j)}` : j.explanation ? `: ${relabel(term(j.explanation))}` : ''
+    return `${term(lastSegment(j.plan.job))} ${status}${x}${cause}`
   }
   for (const j of bad) {
     const c = j.plan.checks.find(x => x.severity === 'error' && x.fixedBy && !wasRepaired(o, j, x))
@@ -94,7 +96,9 @@ function testLine(j: JobOutcome, expected: number, p: ReturnType<typeof painter>
     )
   }
   if (a.debugInfo) lines.push(`Scheduler says: ${term(a.debugInfo)}`)
-  if (j.explanation) lines.push(`cause: ${term(j.explanation)}`)
+  const named = explainingCheck(j)
+  if (named) lines.push(`cause: ${named.title} (above)`)
+  else if (j.explanation) lines.push(`cause: ${term(j.explanation)}`)
   return lines.join('\n    ')
 }
 

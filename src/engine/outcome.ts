@@ -34,6 +34,12 @@ export interface Outcome {
 export const wasRepaired = (o: Pick<Outcome, 'mode' | 'applied'>, j: Pick<JobOutcome, 'writeFailed'>, c: Check): boolean =>
   o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy)
 
+/** The finding a failed attempt's explanation quotes, when it is one of the job's own: reports name it rather than repeat it. */
+export function explainingCheck(j: Pick<JobOutcome, 'plan' | 'explanation'>): Check | undefined {
+  const e = j.explanation
+  return e ? j.plan.checks.find(c => c.severity !== 'ok' && e.startsWith(`${c.title}: `)) : undefined
+}
+
 /** The check that best explains a failed attempt, for the report. */
 export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
   if (attempt.passed) return undefined

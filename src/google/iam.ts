@@ -32,15 +32,21 @@ export class RestIamClient implements IamClient {
   }
 
   listDenyPolicies(attachmentPoint: string): Promise<DenyPolicy[]> {
-    // The attachment point is one path segment: its slashes travel encoded.
     return withContext(`Failed to list the deny policies of ${attachmentPoint}`, () =>
-      listAll<DenyPolicy>(this.http, `v2/policies/${encodeURIComponent(attachmentPoint)}/denypolicies`, 'policies')
+      listAll<DenyPolicy>(this.http, `v2/policies/${attachmentSegment(attachmentPoint)}/denypolicies`, 'policies')
     )
   }
 
   getDenyPolicy(name: string): Promise<DenyPolicy> {
     const m = /^policies\/(.+)\/denypolicies\/([^/]+)$/.exec(name)
-    const path = m ? `v2/policies/${encodeURIComponent(decodeURIComponent(m[1]))}/denypolicies/${m[2]}` : `v2/${name}`
+    const path = m ? `v2/policies/${attachmentSegment(decodeURIComponent(m[1]))}/denypolicies/${m[2]}` : `v2/${name}`
     return withContext(`Failed to read deny policy ${name}`, () => this.http.request<DenyPolicy>(path))
   }
 }
+
+/**
+ * The attachment point in a URL path. A policy's name holds it URL-encoded (`…%2Fprojects%2FP`),
+ * and that name is itself one path segment, so the request encodes it once more (`%252F`), as
+ * Google's REST examples and gcloud do.
+ */
+const attachmentSegment = (attachmentPoint: string): string => encodeURIComponent(encodeURIComponent(attachmentPoint))

@@ -6,7 +6,7 @@
  */
 import { lastSegment } from '../names'
 import type { Change, Check } from '../engine/plan'
-import { wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
+import { explainingCheck, wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
 import { rpcName, shownStatus } from '../engine/testrun'
 import { mdBlock, mdCode, mdText } from './escape'
 
@@ -51,7 +51,7 @@ function mainCause(o: Outcome): string | undefined {
             ? `, ${!x.name ? 'its execution could not be followed' : x.running ? 'its execution still ran at the timeout' : `its execution ended ${mdText(x.state)}`}`
             : ''
         // The finding the explanation quotes, by its title; else the explanation's first clause.
-        const check = hit.plan.checks.find(c => hit.explanation?.startsWith(`${c.title}: `))
+        const check = explainingCheck(hit)
         const cause = check ? check.title : x ? undefined : hit.explanation?.split(/; |: /)[0]
         return `${id} ${status}${ended}${cause ? ` — ${mdText(cause)}` : ''}; ${fix}`
       }
@@ -92,7 +92,7 @@ export function testLine(j: JobOutcome, expected: number, md = true): string {
   }
   if (a.debugInfo) line += ` Scheduler says: ${c(a.debugInfo)}.`
   // A cause that is a finding of the table above is named, not repeated.
-  const shownCause = j.explanation && j.plan.checks.find(ch => ch.severity !== 'ok' && j.explanation!.startsWith(`${ch.title}: `))
+  const shownCause = explainingCheck(j)
   if (shownCause) line += ` Cause: ${shownCause.title} (above).`
   else if (j.explanation) line += ` Cause: ${t(j.explanation)}.`
   return line
