@@ -11,7 +11,7 @@
  *   change is in the final state.
  *
  * Seeded and bounded for CI: SOAK_SEED (default below), SOAK_RUNS (default 40), SOAK_PARALLEL
- * (runs at once, default 3). `npm run soak` runs 500. The counts are printed at the end.
+ * (runs at once, default 3), SOAK_ONLY (a list of run indexes to rerun). `npm run soak` runs 500. The counts are printed at the end.
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { startFakeGcp, type FakeGcp } from '../../fake-gcp'
@@ -202,7 +202,8 @@ async function soakOne(i: number, tally: Tally): Promise<void> {
     // The run's own error (no title) says what stopped it; findings carry a title.
     const errors = r.stdout.split('\n').filter(l => l.startsWith('::error'))
     const error = errors.find(l => l.startsWith('::error::')) ?? errors[0] ?? '(no error line)'
-    tally.failures.push(`run ${i}: ${r.changes.length} change(s) reported; ${error.slice(0, 200)}`)
+    const faults = (scenario.faults ?? []).map(f => `${f.kind}@${f.method ?? ''}${f.path}#${f.nth}x${f.times ?? 1}`).join(' ')
+    tally.failures.push(`run ${i}: ${r.changes.length} change(s) reported; faults ${faults || 'none'}; broken ${breaks.join(', ')}; ${error.slice(0, 200)}`)
   }
 
   // Faults as injected: replay the injector over the request log, in arrival order.
@@ -260,9 +261,11 @@ describe(`soak: ${RUNS} fix runs over random worlds with random faults (SOAK_SEE
     'each run ends fixed or honestly failed: zero lost members, zero unreported writes',
     async () => {
       const tally: Tally = { runs: 0, outcomes: {}, faults: {}, conflicts: 0, writersFired: 0, writes: 0, changes: 0, failures: [], violations: [] }
-      let next = 0
+      // SOAK_ONLY=3,17 reruns those runs of the seeded sequence (as a failure names them).
+      const only = process.env.SOAK_ONLY?.split(',').map(Number)
+      const queue = only ?? Array.from({ length: RUNS }, (_, i) => i)
       const worker = async () => {
-        while (next < RUNS) await soakOne(next++, tally)
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) await soakOne(i, tally)
       }
       await Promise.all(Array.from({ length: PARALLEL }, worker))
       const faults = Object.entries(tally.faults)
@@ -277,7 +280,7 @@ describe(`soak: ${RUNS} fix runs over random worlds with random faults (SOAK_SEE
           (tally.violations.length ? `\n${tally.violations.join('\n')}` : '')
       )
       expect(tally.violations).toEqual([])
-      expect(tally.runs).toBe(RUNS)
+      expect(tally.runs).toBe(only?.length ?? RUNS)
     },
     RUNS * 10_000 + 60_000
   )
