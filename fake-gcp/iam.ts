@@ -45,7 +45,11 @@ function iamRoutes(): Route[] {
     route('GET', SA, c => {
       const sa = account(c)
       const shown = shownName(c)
-      c.state.require(c.identity, sa ? saResource(sa.project, sa.email) : shown, 'iam.serviceAccounts.get', shown)
+      // An account that does not exist is checked against the project its email names: a caller
+      // who may read that project's accounts learns it is gone (404 "Unknown service account").
+      const home = SA_DOMAIN.exec(c.params.account)?.[2]
+      const where = sa ? saResource(sa.project, sa.email) : home && c.state.project(home) ? saResource(home, c.params.account) : shown
+      c.state.require(c.identity, where, 'iam.serviceAccounts.get', shown)
       if (!sa) throw notFound(`Unknown service account`)
       return {
         name: saResource(sa.project, sa.email),

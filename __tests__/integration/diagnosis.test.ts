@@ -57,6 +57,26 @@ describe('the invoker account', () => {
     expect(writes(r.fake)).toEqual([])
   })
 
+  it('an account that does not exist as invoker_service_account: a blocker naming the input, nothing written', async () => {
+    const ghost = `ghost@${P}.iam.gserviceaccount.com`
+    const inputs = { mode: 'fix', job: 'api-job', region: R, invoker_service_account: ghost, test_run: 'false' }
+    // A caller who may read the project's accounts learns it is gone before anything is written.
+    const reader = world(s => s.projects[0].iamPolicy!.bindings!.push(binding('roles/iam.serviceAccountViewer', s.caller)))
+    const r = await act(reader, inputs)
+    expect(r.outputs.result).toBe('failed')
+    expect(finding(r, 'account.health')).toMatchObject({ severity: 'error', found: `${ghost} does not exist (deleted, or never created)` })
+    expect(r.summary).toContain("Set 'invoker\\_service\\_account' to a service account of acme-prod")
+    expect(writes(r.fake)).toEqual([])
+    // One who may not still writes nothing: the permission preflight meets the missing account first.
+    const blind = await act(
+      world(() => {}),
+      inputs
+    )
+    expect(blind.outputs.result).toBe('failed')
+    expect(blind.stdout).toMatch(/::error::Failed to test permissions on service account ghost@acme-prod\.iam\.gserviceaccount\.com: \(404\)/)
+    expect(writes(blind.fake)).toEqual([])
+  })
+
   it('deleted and recreated: the old binding is explained, fix grants the live account, keeps the deleted member, and the attempt passes', async () => {
     const dead = `deleted:serviceAccount:${INVOKER}?uid=104000000000000000001`
     const s = world(s => {
