@@ -52,6 +52,19 @@ test('latencyMs delays every answer', async () => {
   expect(Date.now() - t0).toBeGreaterThanOrEqual(140)
 })
 
+test("a 'slow' fault is a latency spike: that call answers as usual, delayMs late; the next is on time", async () => {
+  fake = await startFakeGcp(scenario({ faults: [{ path: '^/v1/projects/', nth: 1, kind: 'slow', delayMs: 300 }] }))
+  let t0 = Date.now()
+  const r = await call(fake, 'GET', `v1/projects/${P}`)
+  expect(r.status).toBe(200)
+  expect(r.body.projectId).toBe(P)
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(290)
+  t0 = Date.now()
+  expect((await call(fake, 'GET', `v1/projects/${P}`)).status).toBe(200)
+  expect(Date.now() - t0).toBeLessThan(250)
+  expect(fake.requests.map(q => q.status)).toEqual([200, 200])
+})
+
 test('Logging allows loggingReadsPerMinute entries:list calls per project, then 429 RESOURCE_EXHAUSTED', async () => {
   fake = await startFakeGcp(scenario({ settings: { loggingReadsPerMinute: 3 } }))
   const list = () => call(fake, 'POST', 'v2/entries:list', { resourceNames: [`projects/${P}`], filter: 'resource.type="cloud_scheduler_job"' })
