@@ -1790,7 +1790,18 @@ async function readJobs(g, s, onWritable, readAccount) {
     // `*` audits HTTP jobs; Pub/Sub and App Engine targets have no OIDC to check.
     return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job: seen(job) }));
 }
+/** Everything, read: the core and the diagnosis. */
 async function observe(g, s, onWritable = ignore) {
+    const { core, diagnosis } = await observeCore(g, s, onWritable);
+    return { ...core, ...(await diagnosis) };
+}
+/**
+ * The reads a plan needs, returned as soon as the jobs and targets are known; the diagnosis
+ * (account health, ancestors, deny policies) still in flight. A verify run's test attempt
+ * needs none of it, so it need not wait for it: the diagnosis costs that run no round trip.
+ * Neither part ever rejects for a diagnosis read: refusals are notes.
+ */
+async function observeCore(g, s, onWritable = ignore) {
     onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions]);
     const accounts = accountReader(g);
     if (s.invokerServiceAccount) {
@@ -1845,13 +1856,8 @@ async function observe(g, s, onWritable = ignore) {
     const explicitT = explicitTarget ? targets[explicitTarget] : undefined;
     const selected = s.jobs.kind === 'targeting' && explicitT ? resolved.filter(o => o.job?.httpTarget && explicitT.kind.calls(explicitT, o.job.httpTarget.uri ?? '')) : resolved;
     return {
-        project: { id: project.projectId ?? s.project, number: String(project.projectNumber) },
-        projectPolicy,
-        jobs: selected,
-        targets,
-        explicitTarget,
-        hierarchy: await hierarchy,
-        accounts: await accounts.all()
+        core: { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget },
+        diagnosis: Promise.all([hierarchy, accounts.all()]).then(([h, a]) => ({ hierarchy: h, accounts: a }))
     };
 }
 /** Every policy observe read that fix mode may write, by resource: the starting point of its read-modify-writes. */
@@ -3223,6 +3229,8 @@ const nullLogger = {
 
 
 const engine_message = (e) => (e instanceof Error ? e.message : String(e));
+/** A plan made before the diagnosis lands: enough to know which jobs to test, never reported. */
+const NO_DIAGNOSIS = { hierarchy: { ancestors: [], deny: [], notes: [] }, accounts: {} };
 /** How often a followed execution is read: executions take seconds to minutes, reads are cheap. */
 const EXECUTION_POLL_MS = 1000;
 function executionFollower(g, t) {
@@ -3237,20 +3245,45 @@ async function runEngine(s, g, log, opts = {}) {
     let attempts = [];
     let error;
     try {
-        const observed = await log.group('Read jobs, targets and IAM policies', async () => {
-            const o = await observe(g, s, probe ? (resource, surface, permissions) => void probe.held(resource, surface, permissions) : undefined);
-            log.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`);
-            return o;
+        const { core, diagnosis } = await log.group('Read jobs, targets and IAM policies', async () => {
+            const r = await observeCore(g, s, probe ? (resource, surface, permissions) => void probe.held(resource, surface, permissions) : undefined);
+            log.info(`Project ${r.core.project.id} (${r.core.project.number}); ${r.core.jobs.length} job(s); ${Object.keys(r.core.targets).length} target(s)`);
+            return r;
         });
-        if (!observed.jobs.length)
+        if (!core.jobs.length)
             throw new Error(`No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.input} ${s.target.id}` : ''}; check 'job' and 'location'.`);
+        const test = (jobs, fixed) => log.group('Test run', () => testRun(g, jobs
+            .filter(j => j.target)
+            .map(j => ({
+            name: j.job,
+            lastAttemptTime: core.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
+            retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
+            followExecution: s.awaitExecution ? executionFollower(g, core.targets[j.target]) : undefined
+        })), {
+            project: s.project,
+            expectedStatus: s.expectedStatus,
+            timeoutMs: s.timeoutSeconds * 1000,
+            fixedAt: fixed?.at,
+            log: m => log.info(m),
+            wait: log.wait && (what => log.wait(what))
+        }));
+        // A verify run's attempts need nothing of the diagnosis (which jobs have a target is known
+        // already): they start now, and the diagnosis costs the run no round trip.
+        const early = s.mode === 'verify' && s.testRun ? test(plan_plan({ ...core, ...NO_DIAGNOSIS }, s).jobs, undefined) : undefined;
+        early?.catch(() => undefined); // awaited below; its failure is reported there
+        const observed = { ...core, ...(await diagnosis) };
         const plan = plan_plan(observed, s);
         p = plan;
-        for (const j of plan.jobs)
-            for (const c of j.checks)
-                log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
-        for (const n of plan.notes)
-            log.info(`note  ${n}`);
+        const printPlan = () => {
+            for (const j of plan.jobs)
+                for (const c of j.checks)
+                    log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`);
+            for (const n of plan.notes)
+                log.info(`note  ${n}`);
+        };
+        // While attempts run, their log group is open: the findings follow it rather than land in it.
+        if (!early)
+            printPlan();
         if (s.mode === 'fix' && plan.changes.length) {
             if (opts.confirm && !(await opts.confirm(plan)))
                 return buildOutcome({ ...s, mode: 'verify' }, plan, undefined, [], undefined);
@@ -3268,22 +3301,9 @@ async function runEngine(s, g, log, opts = {}) {
                 throw new Error(failedWritesError(a));
         }
         if (s.testRun) {
-            const fixed = applied;
-            attempts = await log.group('Test run', () => testRun(g, plan.jobs
-                .filter(j => j.target)
-                .map(j => ({
-                name: j.job,
-                lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-                retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
-                followExecution: s.awaitExecution ? executionFollower(g, observed.targets[j.target]) : undefined
-            })), {
-                project: s.project,
-                expectedStatus: s.expectedStatus,
-                timeoutMs: s.timeoutSeconds * 1000,
-                fixedAt: fixed?.at,
-                log: m => log.info(m),
-                wait: log.wait && (what => log.wait(what))
-            }));
+            attempts = await (early ?? test(plan.jobs, applied));
+            if (early)
+                printPlan();
             await explainRefusals(g, plan.jobs, attempts, j => {
                 const t = j.target ? observed.targets[j.target] : undefined;
                 const job = observed.jobs.find(o => o.name === j.job)?.job;

@@ -8,9 +8,9 @@ import { lastSegment } from '../names'
 import type { Settings } from '../settings'
 import { applyPlan, failedWritesError, PermissionProbe, preflight, type Applied } from './apply'
 import type { Logger } from './logger'
-import { knownPolicies, observe, type Observed } from './observe'
+import { knownPolicies, observeCore, type Diagnosis, type Observed } from './observe'
 import { buildOutcome, changesOfJob, type Outcome } from './outcome'
-import { hasBlocker, plan as makePlan, type Plan } from './plan'
+import { hasBlocker, plan as makePlan, type JobPlan, type Plan } from './plan'
 import { testRun, type AttemptResult, type TestRunJob } from './testrun'
 import { explainRefusals } from './troubleshoot'
 import type { Target } from '../targets'
@@ -30,6 +30,9 @@ export interface EngineOptions {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
+/** A plan made before the diagnosis lands: enough to know which jobs to test, never reported. */
+const NO_DIAGNOSIS: Diagnosis = { hierarchy: { ancestors: [], deny: [], notes: [] }, accounts: {} }
+
 /** How often a followed execution is read: executions take seconds to minutes, reads are cheap. */
 const EXECUTION_POLL_MS = 1000
 
@@ -46,21 +49,52 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger, opts
   let attempts: AttemptResult[] = []
   let error: string | undefined
   try {
-    const observed: Observed = await log.group('Read jobs, targets and IAM policies', async () => {
-      const o = await observe(g, s, probe ? (resource, surface, permissions) => void probe.held(resource, surface, permissions) : undefined)
-      log.info(`Project ${o.project.id} (${o.project.number}); ${o.jobs.length} job(s); ${Object.keys(o.targets).length} target(s)`)
-      return o
+    const { core, diagnosis } = await log.group('Read jobs, targets and IAM policies', async () => {
+      const r = await observeCore(g, s, probe ? (resource, surface, permissions) => void probe.held(resource, surface, permissions) : undefined)
+      log.info(`Project ${r.core.project.id} (${r.core.project.number}); ${r.core.jobs.length} job(s); ${Object.keys(r.core.targets).length} target(s)`)
+      return r
     })
-    if (!observed.jobs.length)
+    if (!core.jobs.length)
       throw new Error(
         `No Cloud Scheduler job to check in projects/${s.project}/locations/${s.location}${s.target ? ` calls ${s.target.input} ${s.target.id}` : ''}; check 'job' and 'location'.`
       )
+    const test = (jobs: JobPlan[], fixed: Applied | undefined): Promise<AttemptResult[]> =>
+      log.group('Test run', () =>
+        testRun(
+          g,
+          jobs
+            .filter(j => j.target)
+            .map(j => ({
+              name: j.job,
+              lastAttemptTime: core.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
+              retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
+              followExecution: s.awaitExecution ? executionFollower(g, core.targets[j.target!]) : undefined
+            })),
+          {
+            project: s.project,
+            expectedStatus: s.expectedStatus,
+            timeoutMs: s.timeoutSeconds * 1000,
+            fixedAt: fixed?.at,
+            log: m => log.info(m),
+            wait: log.wait && (what => log.wait!(what))
+          }
+        )
+      )
+    // A verify run's attempts need nothing of the diagnosis (which jobs have a target is known
+    // already): they start now, and the diagnosis costs the run no round trip.
+    const early = s.mode === 'verify' && s.testRun ? test(makePlan({ ...core, ...NO_DIAGNOSIS }, s).jobs, undefined) : undefined
+    early?.catch(() => undefined) // awaited below; its failure is reported there
+    const observed: Observed = { ...core, ...(await diagnosis) }
     const plan = makePlan(observed, s)
     p = plan
-    for (const j of plan.jobs)
-      for (const c of j.checks)
-        log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`)
-    for (const n of plan.notes) log.info(`note  ${n}`)
+    const printPlan = (): void => {
+      for (const j of plan.jobs)
+        for (const c of j.checks)
+          log.info(`${c.severity === 'ok' ? 'ok   ' : c.severity === 'warning' ? 'warn ' : 'error'} ${lastSegment(j.job)}: ${c.title}: ${c.found}`)
+      for (const n of plan.notes) log.info(`note  ${n}`)
+    }
+    // While attempts run, their log group is open: the findings follow it rather than land in it.
+    if (!early) printPlan()
 
     if (s.mode === 'fix' && plan.changes.length) {
       if (opts.confirm && !(await opts.confirm(plan))) return buildOutcome({ ...s, mode: 'verify' }, plan, undefined, [], undefined)
@@ -78,28 +112,8 @@ export async function runEngine(s: Settings, g: GoogleClients, log: Logger, opts
     }
 
     if (s.testRun) {
-      const fixed = applied
-      attempts = await log.group('Test run', () =>
-        testRun(
-          g,
-          plan.jobs
-            .filter(j => j.target)
-            .map(j => ({
-              name: j.job,
-              lastAttemptTime: observed.jobs.find(o => o.name === j.job)?.job?.lastAttemptTime,
-              retryWhilePropagating: !!fixed && changesOfJob(fixed.landed, j).length > 0 && !hasBlocker(j),
-              followExecution: s.awaitExecution ? executionFollower(g, observed.targets[j.target!]) : undefined
-            })),
-          {
-            project: s.project,
-            expectedStatus: s.expectedStatus,
-            timeoutMs: s.timeoutSeconds * 1000,
-            fixedAt: fixed?.at,
-            log: m => log.info(m),
-            wait: log.wait && (what => log.wait!(what))
-          }
-        )
-      )
+      attempts = await (early ?? test(plan.jobs, applied))
+      if (early) printPlan()
       await explainRefusals(g, plan.jobs, attempts, j => {
         const t = j.target ? observed.targets[j.target] : undefined
         const job = observed.jobs.find(o => o.name === j.job)?.job

@@ -115,7 +115,26 @@ async function readJobs(g: GoogleClients, s: Settings, onWritable: OnWritable, r
   return jobs.filter(j => j.httpTarget).map(job => ({ name: job.name, job: seen(job) }))
 }
 
+/** What the diagnosis adds to the reads: it may finish after them (see observeCore). */
+export type Diagnosis = Pick<Observed, 'hierarchy' | 'accounts'>
+
+/** Everything, read: the core and the diagnosis. */
 export async function observe(g: GoogleClients, s: Settings, onWritable: OnWritable = ignore): Promise<Observed> {
+  const { core, diagnosis } = await observeCore(g, s, onWritable)
+  return { ...core, ...(await diagnosis) }
+}
+
+/**
+ * The reads a plan needs, returned as soon as the jobs and targets are known; the diagnosis
+ * (account health, ancestors, deny policies) still in flight. A verify run's test attempt
+ * needs none of it, so it need not wait for it: the diagnosis costs that run no round trip.
+ * Neither part ever rejects for a diagnosis read: refusals are notes.
+ */
+export async function observeCore(
+  g: GoogleClients,
+  s: Settings,
+  onWritable: OnWritable = ignore
+): Promise<{ core: Omit<Observed, keyof Diagnosis>; diagnosis: Promise<Diagnosis> }> {
   onWritable(`projects/${s.project}`, PROJECT_WRITE.iam, [...PROJECT_WRITE.permissions])
   const accounts = accountReader(g)
   if (s.invokerServiceAccount) {
@@ -172,13 +191,8 @@ export async function observe(g: GoogleClients, s: Settings, onWritable: OnWrita
     s.jobs.kind === 'targeting' && explicitT ? resolved.filter(o => o.job?.httpTarget && explicitT.kind.calls(explicitT, o.job.httpTarget.uri ?? '')) : resolved
 
   return {
-    project: { id: project.projectId ?? s.project, number: String(project.projectNumber) },
-    projectPolicy,
-    jobs: selected,
-    targets,
-    explicitTarget,
-    hierarchy: await hierarchy,
-    accounts: await accounts.all()
+    core: { project: { id: project.projectId ?? s.project, number: String(project.projectNumber) }, projectPolicy, jobs: selected, targets, explicitTarget },
+    diagnosis: Promise.all([hierarchy, accounts.all()]).then(([h, a]) => ({ hierarchy: h, accounts: a }))
   }
 }
 
