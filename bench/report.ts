@@ -114,6 +114,7 @@ export function resultsMarkdown(r: Results): string {
     '',
     "Sequential round trips, from the stand-in's request log: calls whose intervals overlap are parallel; a chain of calls",
     `that each start after the previous one ended is sequential (at ${r.latencyMs} ms a round, k rounds cost at least k × ${r.latencyMs} ms).`,
+    'Only calls that ended before `jobs.run` started count: one still in flight beside it (a diagnosis read) costs it nothing.',
     'The floor counts data dependencies only (bench/floor.ts explains each round).',
     '',
     '| mode | API rounds (action) | API floor | with token exchange (action) | with token exchange (floor) | at floor |',

@@ -135,10 +135,14 @@ export function compact(names: string[]): string[] {
   return [...counts].map(([n, k]) => (k > 1 ? `${n} ×${k}` : n))
 }
 
-/** The calls made before the first `jobs.run` (all of them when nothing was run). */
+/**
+ * The calls `jobs.run` could have waited for: those that ended before it started (all of them
+ * when nothing was run). A call still in flight when the run starts is beside it, not before it:
+ * it costs the run no round trip.
+ */
 export function beforeFirstRun(calls: Call[]): Call[] {
   const run = calls.find(isRun)
-  return run ? calls.filter(c => c.start < run.start) : calls
+  return run ? calls.filter(c => c.end <= run.start) : calls
 }
 
 /** The most calls open at the stand-in at any one moment. */
