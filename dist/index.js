@@ -55646,6 +55646,21 @@ function explainingCheck(j) {
     const e = j.explanation;
     return e ? j.plan.checks.find(c => c.severity !== 'ok' && e.startsWith(`${c.title}: `)) : undefined;
 }
+/** Why a run failed, in one plain line: its error, else the first failed job's attempt or blocker. */
+function failureLine(o) {
+    if (o.error)
+        return o.error;
+    const j = o.jobs.find(x => x.result === 'failed');
+    const a = j?.attempt;
+    if (j && a && (!a.passed || a.error)) {
+        const status = a.error ? `could not be tested (${a.error})` : `failed its test attempt${a.httpStatus ? ` (HTTP ${a.httpStatus})` : ''}`;
+        return `${j.plan.job} ${status}${j.explanation ? `: ${j.explanation}` : ''}; see the job summary for the fix.`;
+    }
+    const c = j?.plan.checks.find(x => x.severity === 'error' && (x.blocker || !x.fixedBy));
+    if (j && c)
+        return `${j.plan.job}: ${c.title}: ${c.found}; fix mode cannot repair this (see the job summary for the fix).`;
+    return 'A job is not set up right; see the job summary for the cause and the fix.';
+}
 /** The check that best explains a failed attempt, for the report. */
 function explainFailure(plan, attempt, applied) {
     if (attempt.passed)
@@ -57132,6 +57147,7 @@ const nullLogger = {
 
 
 
+
 const engine_message = (e) => (e instanceof Error ? e.message : String(e));
 /** A plan made before the diagnosis lands: enough to know which jobs to test, never reported. */
 const NO_DIAGNOSIS = { hierarchy: { ancestors: [], deny: [], notes: [] }, accounts: {} };
@@ -57260,7 +57276,7 @@ async function run() {
         if (outcome.result === 'drift')
             setFailed('Drift found: run with mode: fix to repair it (see the job summary).');
         else if (outcome.result === 'failed')
-            setFailed(outcome.error ?? 'A job is not set up to pass its test run; see the job summary for the cause and the fix.');
+            setFailed(failureLine(outcome));
     }
     catch (e) {
         setOutput('result', 'failed');

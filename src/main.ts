@@ -7,7 +7,7 @@ import { readActionSettings, type ActionSettings } from './action/inputs'
 import { actionLogger } from './action/logger'
 import { publish } from './action/publish'
 import { createTokenSource } from './auth'
-import { runEngine } from './engine'
+import { failureLine, runEngine } from './engine'
 import { createClients } from './google/clients'
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
@@ -35,8 +35,7 @@ export async function run(): Promise<void> {
     const outcome = await runEngine(s, createClients(token, s.universe, log.debug), log)
     await publish(outcome, s)
     if (outcome.result === 'drift') core.setFailed('Drift found: run with mode: fix to repair it (see the job summary).')
-    else if (outcome.result === 'failed')
-      core.setFailed(outcome.error ?? 'A job is not set up to pass its test run; see the job summary for the cause and the fix.')
+    else if (outcome.result === 'failed') core.setFailed(failureLine(outcome))
   } catch (e) {
     core.setOutput('result', 'failed')
     core.setFailed(message(e))

@@ -1,6 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
 import { outputs } from '../../src/action/publish'
-import { buildOutcome, explainFailure, jobResult, overallResult, wasRepaired, type JobOutcome, type Outcome, type Result } from '../../src/engine/outcome'
+import {
+  buildOutcome,
+  explainFailure,
+  failureLine,
+  jobResult,
+  overallResult,
+  wasRepaired,
+  type JobOutcome,
+  type Outcome,
+  type Result
+} from '../../src/engine/outcome'
 import type { Change, Check, CheckId, JobPlan, Plan } from '../../src/engine/plan'
 import type { AttemptResult } from '../../src/engine/testrun'
 import { renderMarkdown } from '../../src/render/markdown'
@@ -245,5 +255,41 @@ describe('buildOutcome after writes that failed in part', () => {
     expect(md.split('\n')[0]).toBe('## ❌ failed: Fix mode stopped')
     expect(md).toContain('### Changes made\n\n```diff\n')
     expect(md).toContain('\n+ audience: https://x\n')
+  })
+})
+
+describe('failureLine: why the step failed, in one line', () => {
+  const base = { mode: 'fix' as const, changes: [], applied: false, expectedStatus: 200, notes: [] }
+  const job = (checks: Check[], attempt?: AttemptResult): JobOutcome => ({
+    plan: { job: 'projects/p/locations/l/jobs/j', checks },
+    attempt,
+    changes: [],
+    result: 'failed',
+    writeFailed: []
+  })
+  const blocker: Check = {
+    id: 'account.health',
+    title: 'Invoker account health',
+    severity: 'error',
+    found: 'a@p.iam.gserviceaccount.com is disabled',
+    expected: 'enabled',
+    blocker: true
+  }
+
+  it('the run error first', () => {
+    expect(failureLine({ ...base, result: 'failed', jobs: [], error: 'boom' })).toBe('boom')
+  })
+
+  it('a blocker without a test run names the finding, not a test run', () => {
+    expect(failureLine({ ...base, result: 'failed', jobs: [job([blocker])] })).toBe(
+      'projects/p/locations/l/jobs/j: Invoker account health: a@p.iam.gserviceaccount.com is disabled; fix mode cannot repair this (see the job summary for the fix).'
+    )
+  })
+
+  it('a failed attempt names its status and cause', () => {
+    const a: AttemptResult = { job: 'projects/p/locations/l/jobs/j', httpStatus: 403, inferred: false, runs: 1, passed: false }
+    expect(failureLine({ ...base, result: 'failed', jobs: [{ ...job([]), attempt: a, explanation: 'Deny policies: denied' }] })).toBe(
+      'projects/p/locations/l/jobs/j failed its test attempt (HTTP 403): Deny policies: denied; see the job summary for the fix.'
+    )
   })
 })

@@ -5,7 +5,7 @@
  * drive the terminal) are replaced and line breaks folded.
  */
 import { lastSegment } from '../names'
-import type { Change, Check } from '../engine/plan'
+import type { Change } from '../engine/plan'
 import { explainingCheck, wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
 import { rpcName, shownStatus } from '../engine/testrun'
 import { PROGRAM } from './args'

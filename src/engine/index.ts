@@ -18,6 +18,7 @@ import type { Target } from '../targets'
 export type { Logger } from './logger'
 export { nullLogger } from './logger'
 export type { Outcome } from './outcome'
+export { failureLine } from './outcome'
 export type { Plan } from './plan'
 
 export interface EngineOptions {

@@ -40,6 +40,20 @@ export function explainingCheck(j: Pick<JobOutcome, 'plan' | 'explanation'>): Ch
   return e ? j.plan.checks.find(c => c.severity !== 'ok' && e.startsWith(`${c.title}: `)) : undefined
 }
 
+/** Why a run failed, in one plain line: its error, else the first failed job's attempt or blocker. */
+export function failureLine(o: Outcome): string {
+  if (o.error) return o.error
+  const j = o.jobs.find(x => x.result === 'failed')
+  const a = j?.attempt
+  if (j && a && (!a.passed || a.error)) {
+    const status = a.error ? `could not be tested (${a.error})` : `failed its test attempt${a.httpStatus ? ` (HTTP ${a.httpStatus})` : ''}`
+    return `${j.plan.job} ${status}${j.explanation ? `: ${j.explanation}` : ''}; see the job summary for the fix.`
+  }
+  const c = j?.plan.checks.find(x => x.severity === 'error' && (x.blocker || !x.fixedBy))
+  if (j && c) return `${j.plan.job}: ${c.title}: ${c.found}; fix mode cannot repair this (see the job summary for the fix).`
+  return 'A job is not set up right; see the job summary for the cause and the fix.'
+}
+
 /** The check that best explains a failed attempt, for the report. */
 export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
   if (attempt.passed) return undefined
