@@ -107,7 +107,7 @@ describe('invoker account health', () => {
 
   it('an account the caller may not read: no health row, a note with the permission', () => {
     const p = plan(
-      world(gen1(), job(FN1_URL), { accounts: { [SA]: { unreadable: 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountUser)' } } }),
+      world(gen1(), job(FN1_URL), { accounts: { [SA]: { unreadable: 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountViewer)' } } }),
       settings()
     )
     expect(byId(p.jobs[0])['account.health']).toBeUndefined()

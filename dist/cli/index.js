@@ -1759,7 +1759,7 @@ function accountReader(g) {
             reads.set(email, g.iam.getServiceAccount(email).then(account => ({ account }), (e) => e instanceof ApiError && e.httpStatus === 404
                 ? { missing: true }
                 : {
-                    unreadable: e instanceof ApiError && e.httpStatus === 403 ? 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountUser)' : observe_message(e)
+                    unreadable: e instanceof ApiError && e.httpStatus === 403 ? 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountViewer)' : observe_message(e)
                 }));
         },
         all: async () => Object.fromEntries(await Promise.all([...reads].map(async ([email, r]) => [email, await r])))

@@ -79,7 +79,7 @@ function accountReader(g: GoogleClients): { read: (email: string) => void; all: 
               ? { missing: true }
               : {
                   unreadable:
-                    e instanceof ApiError && e.httpStatus === 403 ? 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountUser)' : message(e)
+                    e instanceof ApiError && e.httpStatus === 403 ? 'the caller lacks iam.serviceAccounts.get (roles/iam.serviceAccountViewer)' : message(e)
                 }
         )
       )
