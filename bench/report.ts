@@ -264,7 +264,8 @@ export function readmeSection(r: Results): string {
     '',
     `${h.ratio >= 1 ? `The action is ${h.ratio.toFixed(1)}× faster than the manual fix` : `The manual fix is ${(1 / h.ratio).toFixed(1)}× faster than the action`}. Before \`jobs.run\` it makes ${h.fixPath.api.rounds} sequential API round trips in fix mode ` +
       `(floor ${FLOORS.fix.api}) and ${h.verifyPath.api.rounds} in verify mode (floor ${FLOORS.verify.api}). It loads in ${ms(c.distMs)} (\`node -e 0\`: ${ms(c.floorMs)}; ` +
-      `with @google-cloud/scheduler it would be ${ms(c.altMs)}).`,
+      `with @google-cloud/scheduler it would be ${ms(c.altMs)}). Its calls include the diagnosis's reads (the invoker account, the project's ancestry, ` +
+      'the organization policy, deny policies), made beside the others: they add no round trip before `jobs.run`.',
     '',
     `A broken scheduled Cloud Run job (an OIDC token where the Admin API needs OAuth, no \`roles/run.invoker\` on the job): manual fix ${seconds(j.manual.medianMs)} ` +
       `(${j.manual.medianApiCalls} calls), this action \`mode: fix\` with \`cloud_run_job\` ${seconds(j.fix.medianMs)} (${j.fix.medianApiCalls} calls), ` +
