@@ -301,6 +301,20 @@ describe('observe reads the surroundings in parallel, only as far as allowed', (
     expect(g.callsTo('run.listDomainMappings')).toEqual([L])
   })
 
+  it('mappings the caller may not list: a named job says which permission; an audit leaves the host outside Google Cloud', async () => {
+    const refuse = (g: MemoryGoogle) => g.fail.set('run.listDomainMappings', () => new ApiError('(403) PERMISSION_DENIED', 403, 'PERMISSION_DENIED', L))
+    const named = new MemoryGoogle({ jobs: [job('https://api.example.com/a')] })
+    refuse(named)
+    const o = await observe(named, settings({ job: 'j1' }))
+    expect(o.jobs[0].targetError).toBe(
+      `api.example.com is no Cloud Functions or Cloud Run URL, and the domain mappings of ${L} that could route it were not read: the caller lacks run.domainmappings.list (roles/run.viewer)`
+    )
+    const audit = new MemoryGoogle({ jobs: [job('https://api.example.com/a')] })
+    refuse(audit)
+    const a = await observe(audit, settings({ job: '*' }))
+    expect([a.jobs[0].target, a.jobs[0].targetError]).toEqual([undefined, undefined])
+  })
+
   it('a host no mapping knows stays outside Google Cloud', async () => {
     const g = new MemoryGoogle({ jobs: [job('https://hooks.example.org/x')] })
     const o = await observe(g, settings({ job: '*' }))

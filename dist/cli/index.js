@@ -1307,6 +1307,12 @@ function defaultFunctionUrl(name) {
 }
 
 ;// CONCATENATED MODULE: ./src/targets/service.ts
+/**
+ * A Cloud Run service, and what every Cloud Run target shares (a gen 2 function runs on one):
+ * invoked at its `run.app` URLs, it accepts their origins (no path, no query) or a custom
+ * audience, and `roles/run.invoker` is bound on the service.
+ */
+
 
 
 
@@ -1438,7 +1444,16 @@ function byDomainMapping(uri) {
     if (u.protocol !== 'https:')
         return undefined;
     return async (ctx) => {
-        const mappings = await ctx.listing('domainmappings', () => ctx.g.run.listDomainMappings(ctx.parent)).catch(() => []);
+        const mappings = await ctx
+            .listing('domainmappings', () => ctx.g.run.listDomainMappings(ctx.parent))
+            .catch((e) => {
+            const why = e instanceof ApiError && e.httpStatus === 403
+                ? 'the caller lacks run.domainmappings.list (roles/run.viewer)'
+                : e instanceof Error
+                    ? e.message
+                    : String(e);
+            throw new Error(`${u.hostname} is no Cloud Functions or Cloud Run URL, and the domain mappings of ${ctx.parent} that could route it were not read: ${why}`);
+        });
         const m = mappings.find(d => d.metadata?.name?.toLowerCase() === u.hostname.toLowerCase());
         if (!m?.spec?.routeName)
             return undefined;
@@ -1835,7 +1850,8 @@ async function observeCore(g, s, onWritable = ignore) {
             return { ...o, target: explicitTarget };
         const uri = o.job.httpTarget.uri ?? '';
         // A host no kind recognises may be a custom domain mapped to a Cloud Run service.
-        const read = fromUri(uri, s.universe) ?? (googleApiHost(uri, s.universe) ? undefined : byDomainMapping(uri));
+        const known = fromUri(uri, s.universe);
+        const read = known ?? (googleApiHost(uri, s.universe) ? undefined : byDomainMapping(uri));
         if (!read)
             return o; // Google APIs and unparsable URIs: the plan explains them
         try {
@@ -1846,6 +1862,9 @@ async function observeCore(g, s, onWritable = ignore) {
             return { ...o, target: t.name };
         }
         catch (e) {
+            // An audit meets webhooks outside Google Cloud: an unreadable mapping list leaves them what they are.
+            if (!known && s.jobs.kind === 'all')
+                return o;
             return {
                 ...o,
                 targetError: e instanceof ApiError && e.httpStatus === 404 ? `${observe_message(e)} (the job's URI names a target that does not exist)` : observe_message(e)

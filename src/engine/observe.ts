@@ -169,7 +169,8 @@ export async function observeCore(
       if (explicitTarget) return { ...o, target: explicitTarget }
       const uri = o.job.httpTarget.uri ?? ''
       // A host no kind recognises may be a custom domain mapped to a Cloud Run service.
-      const read = fromUri(uri, s.universe) ?? (googleApiHost(uri, s.universe) ? undefined : byDomainMapping(uri))
+      const known = fromUri(uri, s.universe)
+      const read = known ?? (googleApiHost(uri, s.universe) ? undefined : byDomainMapping(uri))
       if (!read) return o // Google APIs and unparsable URIs: the plan explains them
       try {
         const t = await read(ctx)
@@ -177,6 +178,8 @@ export async function observeCore(
         targets[t.name] = t
         return { ...o, target: t.name }
       } catch (e) {
+        // An audit meets webhooks outside Google Cloud: an unreadable mapping list leaves them what they are.
+        if (!known && s.jobs.kind === 'all') return o
         return {
           ...o,
           targetError: e instanceof ApiError && e.httpStatus === 404 ? `${message(e)} (the job's URI names a target that does not exist)` : message(e)

@@ -3,6 +3,7 @@
  * invoked at its `run.app` URLs, it accepts their origins (no path, no query) or a custom
  * audience, and `roles/run.invoker` is bound on the service.
  */
+import { ApiError } from '../google/http'
 import type { DomainMapping, RunService } from '../google/types'
 import { originOf, parseServiceRef, serviceName, splitName } from '../names'
 import { gcloud } from '../remedies'
@@ -139,7 +140,19 @@ export function byDomainMapping(uri: string): ((ctx: ReadContext) => Promise<Tar
   const u = new URL(uri)
   if (u.protocol !== 'https:') return undefined
   return async ctx => {
-    const mappings = await ctx.listing<DomainMapping>('domainmappings', () => ctx.g.run.listDomainMappings(ctx.parent)).catch(() => [] as DomainMapping[])
+    const mappings = await ctx
+      .listing<DomainMapping>('domainmappings', () => ctx.g.run.listDomainMappings(ctx.parent))
+      .catch((e: unknown) => {
+        const why =
+          e instanceof ApiError && e.httpStatus === 403
+            ? 'the caller lacks run.domainmappings.list (roles/run.viewer)'
+            : e instanceof Error
+              ? e.message
+              : String(e)
+        throw new Error(
+          `${u.hostname} is no Cloud Functions or Cloud Run URL, and the domain mappings of ${ctx.parent} that could route it were not read: ${why}`
+        )
+      })
     const m = mappings.find(d => d.metadata?.name?.toLowerCase() === u.hostname.toLowerCase())
     if (!m?.spec?.routeName) return undefined
     const t = await readService(ctx, `${ctx.parent}/services/${m.spec.routeName}`)
