@@ -55656,11 +55656,8 @@ const hasDrift = (j) => j.checks.some(c => c.severity === 'error' && c.fixedBy);
 
 /** A finding fix mode has just repaired: no longer an error, and no longer for a person to fix. */
 const wasRepaired = (o, j, c) => o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy);
-/** The finding a failed attempt's explanation quotes, when it is one of the job's own: reports name it rather than repeat it. */
-function explainingCheck(j) {
-    const e = j.explanation;
-    return e ? j.plan.checks.find(c => c.severity !== 'ok' && e.startsWith(`${c.title}: `)) : undefined;
-}
+/** The finding a failed attempt is put down to, as the job's report shows it. */
+const explainingCheck = (j) => (j.cause ? j.plan.checks.find(c => c.id === j.cause) : undefined);
 /** Why a run failed, in one plain line: its error, else the first failed job's attempt or blocker. */
 function failureLine(o) {
     if (o.error)
@@ -55676,17 +55673,14 @@ function failureLine(o) {
         return `${j.plan.job}: ${c.title}: ${c.found}; fix mode cannot repair this (see the job summary for the fix).`;
     return 'A job is not set up right; see the job summary for the cause and the fix.';
 }
-/** The check that best explains a failed attempt, for the report. */
-function explainFailure(plan, attempt, applied) {
-    if (attempt.passed)
+/**
+ * The finding that explains a refused or failed attempt, if one does: a blocker or unrepaired
+ * error by the status it causes, or IAP, which answers 401/403 before IAM is asked. A warning
+ * that only "may apply" explains nothing.
+ */
+function explainingFinding(plan, attempt, applied) {
+    if (attempt.passed || attempt.execution)
         return undefined;
-    const x = attempt.execution;
-    if (x && !x.name)
-        return `the attempt was accepted (authentication passed), but its execution could not be followed: ${x.error ?? x.state}`;
-    if (x)
-        return x.running
-            ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
-            : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`;
     // Repaired drift no longer explains anything; blockers and findings fix mode has no repair for still do.
     const errors = plan.checks.filter((c) => c.severity === 'error' && (c.blocker || !applied || !c.fixedBy));
     const byStatus = {
@@ -55709,10 +55703,23 @@ function explainFailure(plan, attempt, applied) {
     const authLike = !attempt.httpStatus || attempt.httpStatus < 500;
     const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined);
     if (hit)
-        return `${hit.title}: ${hit.found} (expected ${hit.expected})`;
-    const iap = plan.checks.find(c => c.id === 'target.iap');
-    if (iap && (attempt.httpStatus === 401 || attempt.httpStatus === 403))
-        return `${iap.title}: ${iap.found}; ${iap.remedy ?? ''}`.trim();
+        return hit;
+    return attempt.httpStatus === 401 || attempt.httpStatus === 403 ? plan.checks.find(c => c.id === 'target.iap') : undefined;
+}
+/** Why an attempt failed, for the report: its finding, or what else the status says. */
+function explainFailure(plan, attempt, applied) {
+    if (attempt.passed)
+        return undefined;
+    const x = attempt.execution;
+    if (x && !x.name)
+        return `the attempt was accepted (authentication passed), but its execution could not be followed: ${x.error ?? x.state}`;
+    if (x)
+        return x.running
+            ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
+            : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`;
+    const hit = explainingFinding(plan, attempt, applied);
+    if (hit)
+        return hit.severity === 'error' ? `${hit.title}: ${hit.found} (expected ${hit.expected})` : `${hit.title}: ${hit.found}; ${hit.remedy ?? ''}`.trim();
     if (attempt.httpStatus && attempt.httpStatus >= 500)
         return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`;
     if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
@@ -55761,7 +55768,15 @@ function buildOutcome(s, p, applied, attempts, error) {
                 .map(c => c.kind)
             : [];
         const result = jobResult(s.mode, plan, own, attempt, !!applied, writeFailed);
-        return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined, writeFailed };
+        return {
+            plan,
+            attempt,
+            changes: own,
+            result,
+            explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined,
+            cause: attempt && explainingFinding(plan, attempt, !!applied)?.id,
+            writeFailed
+        };
     });
     return {
         mode: s.mode,
@@ -56161,10 +56176,10 @@ function verdict(o) {
         return `## ${VERDICT.fixed}: ${n} change(s) repaired the drift${tested ? '; every test attempt passed' : ''}`;
     return `## ${VERDICT[o.result]}: ${mainCause(o) ?? 'see the jobs below'}`;
 }
-/** The test attempt in one line; `md` false gives plain text (for the verdict, which escapes it itself). */
-function testLine(j, expected, md = true) {
-    const t = md ? mdText : (s) => s;
-    const c = md ? mdCode : (s) => s;
+/** The test attempt in one line of markdown. */
+function testLine(j, expected) {
+    const t = mdText;
+    const c = mdCode;
     const a = j.attempt;
     if (!a)
         return 'Test run: not run.';
@@ -57079,14 +57094,16 @@ function failedWritesError(a) {
 
 ;// CONCATENATED MODULE: ./src/engine/troubleshoot.ts
 
+
 const troubleshoot_message = (e) => (e instanceof Error ? e.message : String(e));
-/** Whether the attempt was turned away for who sent it, with no finding to say why. */
+/**
+ * Whether the attempt was turned away for who sent it with no finding to say why. As before any
+ * repair: drift that fix mode repaired explains a refusal too (the grant may still propagate).
+ */
 function unexplained(plan, attempt) {
     if (!attempt || attempt.passed || (attempt.httpStatus !== 401 && attempt.httpStatus !== 403))
         return false;
-    // A blocker or a drift (repaired or not) explains it, and so does IAP, which answers before
-    // IAM is asked; a deny rule that only "may apply" does not.
-    return !plan.checks.some(c => c.severity === 'error' || c.id === 'target.iap');
+    return !explainingFinding(plan, attempt, false);
 }
 /** The verdict in one line: the overall state, and every policy that weighed in. */
 function troubleshoot_verdict(r) {

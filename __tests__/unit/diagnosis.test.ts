@@ -340,6 +340,10 @@ describe('Policy Troubleshooter: asked only about a refusal nothing explains', (
     expect(unexplained(healthy(), { ...attempt(200), passed: true })).toBe(false)
     const drifted = plan(world(gen1(iamPolicy()), job(FN1_URL)), settings()).jobs[0]
     expect(unexplained(drifted, attempt(403))).toBe(false)
+    // IAP answers before IAM: its warning explains a refusal, so the Troubleshooter is not asked.
+    const behindIap: Target = { ...serviceTarget({ name: SVC1, policy: iamPolicy(bind(RUN_INVOKER, M)) }), iapEnabled: true }
+    const origin = new URL(RUN_HASH_URL('svc')).origin
+    expect(unexplained(plan(world(behindIap, job(RUN_HASH_URL('svc'), SA, origin)), settings()).jobs[0], attempt(403))).toBe(false)
   })
 
   it('its verdict becomes a finding quoting the state and the denying policy', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { JobOutcome, Outcome, Result } from '../../src/engine/outcome'
+import { explainingFinding, type JobOutcome, type Outcome, type Result } from '../../src/engine/outcome'
 import type { Change, ChangeKind, Check, JobPlan } from '../../src/engine/plan'
 import type { AttemptResult } from '../../src/engine/testrun'
 import { schedulerRemedies } from '../../src/remedies'
@@ -105,7 +105,9 @@ const jo = (p: JobPlan, result: Result, a?: AttemptResult, changes: Change[] = [
   attempt: a,
   changes,
   result,
-  explanation
+  explanation,
+  // As buildOutcome derives it: the finding the attempt is put down to.
+  cause: a && explainingFinding(p, a, false)?.id
 })
 
 /** The section of the markdown about one job: from its heading to the next. */

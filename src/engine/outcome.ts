@@ -1,7 +1,7 @@
 /** Per-job and overall results, by the contract's precedence: failed > drift > fixed > ok. */
 import type { Mode, Settings } from '../settings'
 import type { Applied } from './apply'
-import { hasBlocker, hasDrift, type Change, type ChangeKind, type Check, type JobPlan, type Plan } from './plan'
+import { hasBlocker, hasDrift, type Change, type ChangeKind, type Check, type CheckId, type JobPlan, type Plan } from './plan'
 import type { AttemptResult } from './testrun'
 
 export type Result = 'ok' | 'fixed' | 'drift' | 'failed'
@@ -13,6 +13,8 @@ export interface JobOutcome {
   result: Result
   /** Why the test attempt failed, in terms of the checks. */
   explanation?: string
+  /** The finding that explanation is, when it is one: reports name it rather than repeat it. */
+  cause?: CheckId
   /** Repairs this job needed whose write failed (fix mode). */
   writeFailed: ChangeKind[]
 }
@@ -34,11 +36,8 @@ export interface Outcome {
 export const wasRepaired = (o: Pick<Outcome, 'mode' | 'applied'>, j: Pick<JobOutcome, 'writeFailed'>, c: Check): boolean =>
   o.mode === 'fix' && o.applied && !!c.fixedBy && !c.blocker && !j.writeFailed.includes(c.fixedBy)
 
-/** The finding a failed attempt's explanation quotes, when it is one of the job's own: reports name it rather than repeat it. */
-export function explainingCheck(j: Pick<JobOutcome, 'plan' | 'explanation'>): Check | undefined {
-  const e = j.explanation
-  return e ? j.plan.checks.find(c => c.severity !== 'ok' && e.startsWith(`${c.title}: `)) : undefined
-}
+/** The finding a failed attempt is put down to, as the job's report shows it. */
+export const explainingCheck = (j: Pick<JobOutcome, 'plan' | 'cause'>): Check | undefined => (j.cause ? j.plan.checks.find(c => c.id === j.cause) : undefined)
 
 /** Why a run failed, in one plain line: its error, else the first failed job's attempt or blocker. */
 export function failureLine(o: Outcome): string {
@@ -54,15 +53,13 @@ export function failureLine(o: Outcome): string {
   return 'A job is not set up right; see the job summary for the cause and the fix.'
 }
 
-/** The check that best explains a failed attempt, for the report. */
-export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
-  if (attempt.passed) return undefined
-  const x = attempt.execution
-  if (x && !x.name) return `the attempt was accepted (authentication passed), but its execution could not be followed: ${x.error ?? x.state}`
-  if (x)
-    return x.running
-      ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
-      : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`
+/**
+ * The finding that explains a refused or failed attempt, if one does: a blocker or unrepaired
+ * error by the status it causes, or IAP, which answers 401/403 before IAM is asked. A warning
+ * that only "may apply" explains nothing.
+ */
+export function explainingFinding(plan: JobPlan, attempt: AttemptResult, applied: boolean): Check | undefined {
+  if (attempt.passed || attempt.execution) return undefined
   // Repaired drift no longer explains anything; blockers and findings fix mode has no repair for still do.
   const errors = plan.checks.filter((c: Check) => c.severity === 'error' && (c.blocker || !applied || !c.fixedBy))
   const byStatus: Record<number, string[]> = {
@@ -84,9 +81,21 @@ export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: b
   // A 5xx (or any status past authentication) is the target's own answer: no auth finding explains it.
   const authLike = !attempt.httpStatus || attempt.httpStatus < 500
   const hit = order.map(id => errors.find(c => c.id === id)).find(Boolean) ?? (authLike ? errors[0] : undefined)
-  if (hit) return `${hit.title}: ${hit.found} (expected ${hit.expected})`
-  const iap = plan.checks.find(c => c.id === 'target.iap')
-  if (iap && (attempt.httpStatus === 401 || attempt.httpStatus === 403)) return `${iap.title}: ${iap.found}; ${iap.remedy ?? ''}`.trim()
+  if (hit) return hit
+  return attempt.httpStatus === 401 || attempt.httpStatus === 403 ? plan.checks.find(c => c.id === 'target.iap') : undefined
+}
+
+/** Why an attempt failed, for the report: its finding, or what else the status says. */
+export function explainFailure(plan: JobPlan, attempt: AttemptResult, applied: boolean): string | undefined {
+  if (attempt.passed) return undefined
+  const x = attempt.execution
+  if (x && !x.name) return `the attempt was accepted (authentication passed), but its execution could not be followed: ${x.error ?? x.state}`
+  if (x)
+    return x.running
+      ? `the execution ${x.name} was still running at the timeout; raise 'timeout' or set 'await_execution: false'`
+      : `the attempt was accepted (authentication passed), but the execution ${x.name || 'it created'} ended ${x.state}${x.error ? `: ${x.error}` : ''}`
+  const hit = explainingFinding(plan, attempt, applied)
+  if (hit) return hit.severity === 'error' ? `${hit.title}: ${hit.found} (expected ${hit.expected})` : `${hit.title}: ${hit.found}; ${hit.remedy ?? ''}`.trim()
   if (attempt.httpStatus && attempt.httpStatus >= 500)
     return `the target itself answered ${attempt.httpStatus}: authentication passed; look at the function's or service's own logs`
   if (attempt.httpStatus === 401 || attempt.httpStatus === 403)
@@ -142,7 +151,15 @@ export function buildOutcome(s: Settings, p: Plan | undefined, applied: Applied 
           .map(c => c.kind)
       : []
     const result = jobResult(s.mode, plan, own, attempt, !!applied, writeFailed)
-    return { plan, attempt, changes: own, result, explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined, writeFailed }
+    return {
+      plan,
+      attempt,
+      changes: own,
+      result,
+      explanation: attempt ? explainFailure(plan, attempt, !!applied) : undefined,
+      cause: attempt && explainingFinding(plan, attempt, !!applied)?.id,
+      writeFailed
+    }
   })
   return {
     mode: s.mode,

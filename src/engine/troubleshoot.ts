@@ -7,17 +7,19 @@ import type { GoogleClients } from '../google/clients'
 import { ApiError } from '../google/http'
 import type { Job, TroubleshootResponse } from '../google/types'
 import type { Target } from '../targets'
+import { explainingFinding } from './outcome'
 import type { Check, JobPlan } from './plan'
 import type { AttemptResult } from './testrun'
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
-/** Whether the attempt was turned away for who sent it, with no finding to say why. */
+/**
+ * Whether the attempt was turned away for who sent it with no finding to say why. As before any
+ * repair: drift that fix mode repaired explains a refusal too (the grant may still propagate).
+ */
 export function unexplained(plan: JobPlan, attempt: AttemptResult | undefined): boolean {
   if (!attempt || attempt.passed || (attempt.httpStatus !== 401 && attempt.httpStatus !== 403)) return false
-  // A blocker or a drift (repaired or not) explains it, and so does IAP, which answers before
-  // IAM is asked; a deny rule that only "may apply" does not.
-  return !plan.checks.some(c => c.severity === 'error' || c.id === 'target.iap')
+  return !explainingFinding(plan, attempt, false)
 }
 
 /** The verdict in one line: the overall state, and every policy that weighed in. */

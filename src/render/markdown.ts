@@ -68,10 +68,10 @@ function verdict(o: Outcome): string {
   return `## ${VERDICT[o.result]}: ${mainCause(o) ?? 'see the jobs below'}`
 }
 
-/** The test attempt in one line; `md` false gives plain text (for the verdict, which escapes it itself). */
-export function testLine(j: JobOutcome, expected: number, md = true): string {
-  const t = md ? mdText : (s: string) => s
-  const c = md ? mdCode : (s: string) => s
+/** The test attempt in one line of markdown. */
+export function testLine(j: JobOutcome, expected: number): string {
+  const t = mdText
+  const c = mdCode
   const a = j.attempt
   if (!a) return 'Test run: not run.'
   if (a.error) return `Test run: ❌ ${t(a.error)}.`
