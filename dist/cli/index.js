@@ -2133,6 +2133,8 @@ const SERVICE_AGENT_ROLE = 'roles/cloudscheduler.serviceAgent';
 /** The scope that covers every Google API; an empty scope on a job means it too. */
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const ok = (id, title, found, expected = found) => ({ id, title, severity: 'ok', found, expected });
+/** A remedy that ends in the command to paste: the prose and the command, and the command on its own (reports show it once, in a block). */
+const withCommand = (prose, command) => command ? { remedy: `${prose} ${command}`.trim(), command } : { remedy: prose };
 /**
  * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
  * perimeter (Google's ingress pages for Cloud Run and for functions), so it turns away only a job
@@ -2182,8 +2184,7 @@ function planJob(o, observed, s) {
             found: state,
             expected: 'ENABLED',
             blocker: true,
-            remedy: `The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration: ${schedulerRemedies.describe(jobRef(o.name))}`,
-            command: schedulerRemedies.describe(jobRef(o.name))
+            ...withCommand("The job's last update did not apply; re-apply its configuration with gcloud scheduler jobs update http, or recreate it. Its current configuration:", schedulerRemedies.describe(jobRef(o.name)))
         });
     else
         checks.push({
@@ -2192,8 +2193,7 @@ function planJob(o, observed, s) {
             severity: 'warning',
             found: state,
             expected: 'ENABLED',
-            remedy: `The job will not run on schedule until resumed: ${schedulerRemedies.resume(jobRef(o.name))}`,
-            command: schedulerRemedies.resume(jobRef(o.name))
+            ...withCommand('The job will not run on schedule until resumed:', schedulerRemedies.resume(jobRef(o.name)))
         });
     const uri = http.uri ?? '';
     const apiHost = fromUri(uri, s.universe) ? undefined : googleApiHost(uri, s.universe);
@@ -2207,8 +2207,7 @@ function planJob(o, observed, s) {
                 found: 'OIDC token',
                 expected: `OAuth token (the target ${apiHost} is a Google API)`,
                 blocker: true,
-                remedy: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'),
-                command: schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL')
+                ...withCommand('', schedulerRemedies.setOauth(jobRef(o.name), http.oidcToken.serviceAccountEmail ?? 'SA_EMAIL'))
             });
         }
         else {
@@ -2254,8 +2253,7 @@ function planJob(o, observed, s) {
             found: uri,
             expected: `a URL of ${t.name} (${alt})`,
             blocker: true,
-            remedy: `The job calls something else (another function, service or region). Point it at the target: ${schedulerRemedies.setUri(jobRef(o.name), alt)}`,
-            command: schedulerRemedies.setUri(jobRef(o.name), alt)
+            ...withCommand('The job calls something else (another function, service or region). Point it at the target:', schedulerRemedies.setUri(jobRef(o.name), alt))
         });
         // Its token and grants would be judged, and repaired, against a target it does not call:
         // fix mode would rewrite a working job's audience and grant a role nobody needs.
@@ -2308,8 +2306,7 @@ function frontDoorChecks(jobName, t, uri) {
             found: `the service's run.app URLs are disabled (defaultUriDisabled), and the job calls ${uri}`,
             expected: 'a URL that reaches the service',
             blocker: true,
-            remedy: `Point the job at the service's custom domain or load balancer (${schedulerRemedies.setUri(jobRef(jobName), 'https://YOUR-DOMAIN/PATH')}), or enable the default URL again: ${command}`,
-            command
+            ...withCommand(`Point the job at the service's custom domain or load balancer (${schedulerRemedies.setUri(jobRef(jobName), 'https://YOUR-DOMAIN/PATH')}), or enable the default URL again:`, command)
         });
     }
     if (t.iapEnabled)
@@ -2319,9 +2316,7 @@ function frontDoorChecks(jobName, t, uri) {
             severity: 'warning',
             found: 'IAP is enabled on the service',
             expected: "the job's account admitted by IAP as well as by Cloud Run IAM",
-            remedy: "IAP checks each request before Cloud Run IAM does: the job's account needs roles/iap.httpsResourceAccessor on the service too (the action does not grant it): " +
-                iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL'),
-            command: iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL')
+            ...withCommand("IAP checks each request before Cloud Run IAM does: the job's account needs roles/iap.httpsResourceAccessor on the service too (the action does not grant it):", iamRemedies.grantIapAccess(project, location, id, 'serviceAccount:SA_EMAIL'))
         });
     return out;
 }
@@ -2334,29 +2329,28 @@ function accountHealthCheck(jobName, invoker, read, projectNumber) {
     const jobProject = splitName(jobName).project;
     const title = 'Invoker account health';
     const expected = `an enabled service account of ${jobProject}`;
-    const blocker = (found, remedy, command) => ({
+    const blocker = (found, prose, command) => ({
         id: 'account.health',
         title,
         severity: 'error',
         found,
         expected,
         blocker: true,
-        remedy,
-        command
+        ...withCommand(prose, command)
     });
     const create = iamRemedies.createAccount(jobProject, 'scheduler-invoker');
     const choose = `Set 'invoker_service_account' to a service account of ${jobProject}, or create one`;
     if (invoker.toLowerCase() === schedulerServiceAgent(projectNumber).toLowerCase())
-        return blocker(`${invoker} is the Cloud Scheduler service agent`, `The service agent mints the tokens of every job; Cloud Scheduler refuses it as a job's own account. ${choose}: ${create}`, create);
+        return blocker(`${invoker} is the Cloud Scheduler service agent`, `The service agent mints the tokens of every job; Cloud Scheduler refuses it as a job's own account. ${choose}:`, create);
     const owner = read?.account?.projectId ?? projectOfServiceAccount(invoker);
     if (read?.missing)
-        return blocker(`${invoker} does not exist (deleted, or never created)`, `Cloud Scheduler refuses an account that does not exist, and a deleted account's bindings grant nothing. ${choose}: ${create}`, create);
+        return blocker(`${invoker} does not exist (deleted, or never created)`, `Cloud Scheduler refuses an account that does not exist, and a deleted account's bindings grant nothing. ${choose}:`, create);
     // Scheduler's API reference: "The service account must be within the same project as the job."
     if (owner && owner !== jobProject)
-        return blocker(`${invoker} belongs to project ${owner}`, `Cloud Scheduler refuses a token account of another project than the job's (${jobProject}). ${choose}: ${create}`, create);
+        return blocker(`${invoker} belongs to project ${owner}`, `Cloud Scheduler refuses a token account of another project than the job's (${jobProject}). ${choose}:`, create);
     if (read?.account?.disabled) {
         const enable = iamRemedies.enableAccount(owner ?? jobProject, invoker);
-        return blocker(`${invoker} is disabled`, `A disabled account cannot sign tokens: every attempt fails. Enable it (the action never does): ${enable}`, enable);
+        return blocker(`${invoker} is disabled`, 'A disabled account cannot sign tokens: every attempt fails. Enable it (the action never does):', enable);
     }
     if (read?.account)
         return ok('account.health', title, `enabled, in project ${owner ?? jobProject}`, expected);
@@ -2374,7 +2368,6 @@ function denyCheck(observed, invoker, permission) {
     const certain = matches.find(m => m.certain);
     const name = (m) => `${m.policy}${m.displayName ? ` ("${m.displayName}")` : ''} rule ${m.rule}`;
     if (certain) {
-        const command = iamRemedies.describeDenyPolicy(observed.project.id, certain.policy);
         return {
             id: 'iam.deny',
             title,
@@ -2382,8 +2375,7 @@ function denyCheck(observed, invoker, permission) {
             found: `denied by ${name(certain)}${certain.description ? `: ${certain.description}` : ''}`,
             expected,
             blocker: true,
-            remedy: `A deny rule overrides every grant, and the action never edits deny policies. Whoever owns the policy can add principal://iam.googleapis.com/projects/-/serviceAccounts/${invoker} to the rule's exceptionPrincipals. Read it: ${command}`,
-            command
+            ...withCommand(`A deny rule overrides every grant, and the action never edits deny policies. Whoever owns the policy can add principal://iam.googleapis.com/projects/-/serviceAccounts/${invoker} to the rule's exceptionPrincipals. Read it:`, iamRemedies.describeDenyPolicy(observed.project.id, certain.policy))
         };
     }
     if (matches.length)
@@ -2393,8 +2385,7 @@ function denyCheck(observed, invoker, permission) {
             severity: 'warning',
             found: `may apply: ${matches.map(m => `${name(m)} (${m.doubt})`).join('; ')}`,
             expected,
-            remedy: `If the account is covered, the rule denies ${permission} whatever the grants say: ${iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy)}`,
-            command: iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy)
+            ...withCommand(`If the account is covered, the rule denies ${permission} whatever the grants say:`, iamRemedies.describeDenyPolicy(observed.project.id, matches[0].policy))
         };
     const read = deny.filter(d => !d.unreadable);
     const policies = read.reduce((n, d) => n + d.policies.length, 0);
@@ -2419,16 +2410,15 @@ function ingressCheck(t, jobProject) {
             found: internal ? `${t.ingress} (the job is in project ${jobProject}, the target in ${targetProject})` : t.ingress,
             expected: internal ? `the job in ${targetProject}, or all ingress` : 'INGRESS_TRAFFIC_ALL', // NONE exists only on Cloud Run
             blocker: true,
-            remedy: internal
-                ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate: ${t.kind.openIngressCommand(t)}`
-                : `The service accepts no traffic at all. Allow ingress (IAM stays the gate): ${t.kind.openIngressCommand(t)}`,
-            command: t.kind.openIngressCommand(t)
+            ...withCommand(internal
+                ? `Internal ingress admits Cloud Scheduler only from ${targetProject} (or a VPC Service Controls perimeter holding both projects). Create the job in ${targetProject}, or allow all ingress and keep IAM as the gate:`
+                : 'The service accepts no traffic at all. Allow ingress (IAM stays the gate):', t.kind.openIngressCommand(t))
         };
     }
     return ok('target.ingress', 'Ingress', internal ? `${t.ingress} (admits Cloud Scheduler from ${targetProject})` : (t.ingress ?? 'all'));
 }
 /** The account check both token types share: the job signs (or is issued) its token as this account. */
-function accountCheck(current, invoker, remedy, fixedBy, tokenWord) {
+function accountCheck(current, invoker, fix, fixedBy, tokenWord) {
     if (!invoker)
         return {
             id: 'job.service_account',
@@ -2447,8 +2437,7 @@ function accountCheck(current, invoker, remedy, fixedBy, tokenWord) {
             found: current ?? 'none',
             expected: invoker,
             fixedBy,
-            remedy,
-            command: remedy || undefined
+            ...withCommand('', fix)
         };
     return ok('job.service_account', 'Invoker account', invoker);
 }
@@ -2466,6 +2455,8 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
         audience = current.audience ?? '';
     else
         audience = auth.defaultAudience(t, uri, current?.audience);
+    // The one command that repairs the token, whichever of its fields is wrong.
+    const fix = invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined;
     if (current)
         checks.push(ok('job.token', 'Token type', 'OIDC token'));
     else if (http.oauthToken)
@@ -2476,8 +2467,7 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             found: 'OAuth token',
             expected: 'OIDC token',
             fixedBy: 'job.oidc',
-            remedy: `Functions and Cloud Run reject OAuth access tokens (401). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
-            command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
+            ...withCommand('Functions and Cloud Run reject OAuth access tokens (401).', fix)
         });
     else
         checks.push({
@@ -2487,10 +2477,9 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             found: 'no token',
             expected: 'OIDC token',
             fixedBy: 'job.oidc',
-            remedy: `Without a token the target answers 403. ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
-            command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
+            ...withCommand('Without a token the target answers 403.', fix)
         });
-    checks.push(accountCheck(current?.serviceAccountEmail, invoker, invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : '', 'job.oidc', 'OIDC'));
+    checks.push(accountCheck(current?.serviceAccountEmail, invoker, fix, 'job.oidc', 'OIDC'));
     // Audience: what the token would carry today vs what the target accepts.
     // An empty audience means the URI: judge what the token would really carry.
     const wantedAudience = s.audience ?? (audience || uri);
@@ -2520,8 +2509,7 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
             found,
             expected: audience,
             fixedBy: 'job.oidc',
-            remedy: `${why} (401 otherwise). ${invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : ''}`.trim(),
-            command: invoker ? schedulerRemedies.setOidc(jobRef(jobName), invoker, audience) : undefined
+            ...withCommand(`${why} (401 otherwise).`, fix)
         });
     }
     else {
@@ -2536,7 +2524,7 @@ function oidcChecks(jobName, http, t, auth, s, invoker) {
 function oauthChecks(jobName, http, invoker) {
     const checks = [];
     const current = http.oauthToken;
-    const fix = invoker ? schedulerRemedies.setOauth(jobRef(jobName), invoker, CLOUD_PLATFORM) : '';
+    const fix = invoker ? schedulerRemedies.setOauth(jobRef(jobName), invoker, CLOUD_PLATFORM) : undefined;
     if (current)
         checks.push(ok('job.token', 'Token type', 'OAuth token'));
     else
@@ -2547,8 +2535,7 @@ function oauthChecks(jobName, http, invoker) {
             found: http.oidcToken ? 'OIDC token' : 'no token',
             expected: 'OAuth token',
             fixedBy: 'job.oauth',
-            remedy: `${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401). ${fix}`.trim(),
-            command: fix || undefined
+            ...withCommand(`${http.oidcToken ? 'Google APIs reject OIDC ID tokens' : 'Without a token Google APIs answer'} (401).`, fix)
         });
     checks.push(accountCheck(current?.serviceAccountEmail, invoker, fix, 'job.oauth', 'OAuth'));
     const scope = current?.scope ?? '';
@@ -2565,8 +2552,7 @@ function oauthChecks(jobName, http, invoker) {
             found: scope,
             expected: CLOUD_PLATFORM,
             fixedBy: 'job.oauth',
-            remedy: `A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT). ${fix}`.trim(),
-            command: fix || undefined
+            ...withCommand(`A token without ${CLOUD_PLATFORM} is refused (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT).`, fix)
         });
     const method = http.httpMethod ?? 'POST';
     if (method === 'POST')
@@ -2579,8 +2565,7 @@ function oauthChecks(jobName, http, invoker) {
             found: method,
             expected: 'POST',
             blocker: true,
-            remedy: `The API starts an execution only on POST; the action writes only token fields, so change the method yourself: ${schedulerRemedies.setMethod(jobRef(jobName), 'POST')}`,
-            command: schedulerRemedies.setMethod(jobRef(jobName), 'POST')
+            ...withCommand('The API starts an execution only on POST; the action writes only token fields, so change the method yourself:', schedulerRemedies.setMethod(jobRef(jobName), 'POST'))
         });
     const needsChange = invoker && (!current || current.serviceAccountEmail !== invoker || !scopeOk);
     // A scope that already covers the API is kept: only what is wrong is written.
@@ -2641,8 +2626,7 @@ function invokerCheck(t, access, member, observed) {
         found: notes.length ? notes.join('; ') : 'missing',
         expected,
         fixedBy: 'iam.invoker',
-        remedy: `Without it the target answers 403. ${t.kind.grantCommand(t, member, role)}`,
-        command: t.kind.grantCommand(t, member, role)
+        ...withCommand('Without it the target answers 403.', t.kind.grantCommand(t, member, role))
     };
 }
 function serviceAgentCheck(observed) {
@@ -2660,8 +2644,7 @@ function serviceAgentCheck(observed) {
         found: 'missing',
         expected,
         fixedBy: 'iam.service_agent',
-        remedy: `Without it Cloud Scheduler cannot mint OIDC tokens for any job. ${schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)}`,
-        command: schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE)
+        ...withCommand('Without it Cloud Scheduler cannot mint OIDC tokens for any job.', schedulerRemedies.grantOnProject(observed.project.id, agent, SERVICE_AGENT_ROLE))
     };
 }
 /** The change with what the job holds today as `before`. */
