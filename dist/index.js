@@ -55053,6 +55053,11 @@ const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const plan_ok = (id, title, found, expected = found) => ({ id, title, severity: 'ok', found, expected });
 /** A remedy that ends in the command to paste: the prose and the command, and the command on its own (reports show it once, in a block). */
 const withCommand = (prose, command) => command ? { remedy: `${prose} ${command}`.trim(), command } : { remedy: prose };
+/** The remedy without its command, for reports that show the command apart (withCommand's inverse). */
+function remedyProse(c) {
+    const r = c.remedy ?? '';
+    return (c.command && r.endsWith(c.command) ? r.slice(0, -c.command.length).replace(/[\s:]+$/, '') : r).trim();
+}
 /**
  * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
  * perimeter (Google's ingress pages for Cloud Run and for functions), so it turns away only a job
@@ -55071,8 +55076,7 @@ function planJob(o, observed, s) {
             found: o.error ?? 'not readable',
             expected: 'a readable Cloud Scheduler job',
             blocker: true,
-            remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`,
-            command: schedulerRemedies.list(s.project, s.location)
+            ...withCommand('Check the job id and location, and that the caller has roles/cloudscheduler.viewer; the jobs there:', schedulerRemedies.list(s.project, s.location))
         });
         return { plan };
     }
@@ -56100,6 +56104,7 @@ async function runOne(g, j, o, deadline, { watcher, attempts }, log) {
 
 
 
+
 const ICON = { ok: '✅', warning: '⚠️', error: '❌' };
 const VERDICT = { ok: '✅ ok', fixed: '🔧 fixed', drift: '⚠️ drift', failed: '❌ failed' };
 /** What the action did or would do about a finding, in a few words. */
@@ -56114,8 +56119,6 @@ function action(c, o, j) {
         return o.applied && j.changes.some(ch => ch.kind === c.fixedBy) ? 'fixed' : o.applied ? 'already in place' : 'not fixed (nothing written)';
     return '`mode: fix` repairs it';
 }
-/** The remedy without its command (the command is in the block below the table). */
-const prose = (c) => (c.command ? (c.remedy ?? '').replace(c.command, '').replace(/[\s:]+$/, '') : (c.remedy ?? '')).trim();
 /** The finding that explains the verdict best: a blocker, then a failed attempt, then drift. */
 function mainCause(o) {
     if (o.error)
@@ -56218,7 +56221,7 @@ function renderMarkdown(o) {
             out.push('| | Check | Found | Expected | Action |', '|---|---|---|---|---|');
             // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
             for (const c of shown)
-                out.push(`| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${mdText(c.found)} | ${mdText(c.expected)} | ${action(c, o, j)}${prose(c) && !wasRepaired(o, j, c) ? `: ${mdText(prose(c))}` : ''} |`);
+                out.push(`| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${mdText(c.found)} | ${mdText(c.expected)} | ${action(c, o, j)}${remedyProse(c) && !wasRepaired(o, j, c) ? `: ${mdText(remedyProse(c))}` : ''} |`);
             out.push('');
         }
         // Passes fold into one line; what they found stays one click away (an inherited grant, an internal ingress that is fine).

@@ -8,7 +8,7 @@ import { denyingRules, v2Permission } from '../../src/engine/deny'
 import type { DenyPolicies, Hierarchy } from '../../src/engine/hierarchy'
 import { readHierarchy } from '../../src/engine/hierarchy'
 import { observe, type AccountRead, type Observed } from '../../src/engine/observe'
-import { plan, type Check, type CheckId, type JobPlan } from '../../src/engine/plan'
+import { plan, remedyProse, type Check, type CheckId, type JobPlan } from '../../src/engine/plan'
 import { explainRefusals, unexplained } from '../../src/engine/troubleshoot'
 import { ApiError } from '../../src/google/http'
 import type { Binding, DenyPolicy, DenyRule, Job, Policy } from '../../src/google/types'
@@ -387,5 +387,20 @@ describe('Policy Troubleshooter: asked only about a refusal nothing explains', (
       severity: 'warning',
       found: 'not asked: the caller lacks roles/iam.securityReviewer (Policy Troubleshooter refused)'
     })
+  })
+})
+
+describe('remedyProse: the remedy a report shows beside the command it prints apart', () => {
+  it('drops the command at the end with its colon, and keeps a remedy without one whole', () => {
+    const command = `gcloud iam service-accounts enable ${SA} --project ${P}`
+    expect(remedyProse({ remedy: `Enable it: ${command}`, command })).toBe('Enable it')
+    expect(remedyProse({ remedy: 'Nothing to paste.' })).toBe('Nothing to paste.')
+  })
+
+  it('every check of an unreadable job reads as a sentence once its command is taken out', () => {
+    const p = plan({ ...world(gen1(), job(FN1_URL)), jobs: [{ name: JOB('j1'), error: '(404) NOT_FOUND' }] }, settings())
+    const c = byId(p.jobs[0])['job.read']!
+    expect(remedyProse(c)).toBe('Check the job id and location, and that the caller has roles/cloudscheduler.viewer; the jobs there')
+    expect(c.command).toBe(`gcloud scheduler jobs list --project ${P} --location ${R}`)
   })
 })

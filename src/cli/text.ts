@@ -5,7 +5,7 @@
  * drive the terminal) are replaced and line breaks folded.
  */
 import { lastSegment } from '../names'
-import type { Change } from '../engine/plan'
+import { remedyProse, type Change } from '../engine/plan'
 import { explainingCheck, wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
 import { rpcName, shownStatus } from '../engine/testrun'
 import { PROGRAM } from './args'
@@ -140,10 +140,8 @@ export function renderText(o: Outcome, opts: TextOptions): string {
                 : ''
       out.push(`  ${mark} ${c.title}: ${term(c.found)} ${p.dim(`(expected ${term(c.expected)})`)}${what ? ` — ${what}` : ''}`)
       const cmd = c.command
-      if (!repaired && c.remedy && c.remedy.trim() !== cmd) {
-        const prose = relabel(term(cmd ? c.remedy.replace(cmd, '').replace(/[\s:(]+$/, '') : c.remedy).trim())
-        if (prose) out.push(`      ${p.dim(prose)}`)
-      }
+      const prose = repaired ? '' : relabel(term(remedyProse(c)))
+      if (prose) out.push(`      ${p.dim(prose)}`)
       if (cmd && !repaired && !commands.includes(term(cmd))) commands.push(p.dim(`# ${term(lastSegment(j.plan.job))}: ${c.title}`), term(cmd))
     }
     if (passing.length)

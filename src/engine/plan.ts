@@ -104,6 +104,12 @@ const ok = (id: CheckId, title: string, found: string, expected = found): Check 
 const withCommand = (prose: string, command: string | undefined): Pick<Check, 'remedy' | 'command'> =>
   command ? { remedy: `${prose} ${command}`.trim(), command } : { remedy: prose }
 
+/** The remedy without its command, for reports that show the command apart (withCommand's inverse). */
+export function remedyProse(c: Pick<Check, 'remedy' | 'command'>): string {
+  const r = c.remedy ?? ''
+  return (c.command && r.endsWith(c.command) ? r.slice(0, -c.command.length).replace(/[\s:]+$/, '') : r).trim()
+}
+
 /**
  * Internal ingress admits Cloud Scheduler from the target's own project or VPC Service Controls
  * perimeter (Google's ingress pages for Cloud Run and for functions), so it turns away only a job
@@ -131,8 +137,10 @@ function planJob(o: ObservedJob, observed: Observed, s: Settings): { plan: JobPl
       found: o.error ?? 'not readable',
       expected: 'a readable Cloud Scheduler job',
       blocker: true,
-      remedy: `Check the job id and location (${schedulerRemedies.list(s.project, s.location)}), and that the caller has roles/cloudscheduler.viewer.`,
-      command: schedulerRemedies.list(s.project, s.location)
+      ...withCommand(
+        'Check the job id and location, and that the caller has roles/cloudscheduler.viewer; the jobs there:',
+        schedulerRemedies.list(s.project, s.location)
+      )
     })
     return { plan }
   }

@@ -5,7 +5,7 @@
  * ./escape.
  */
 import { lastSegment } from '../names'
-import type { Change, Check } from '../engine/plan'
+import { remedyProse, type Change, type Check } from '../engine/plan'
 import { explainingCheck, wasRepaired, type JobOutcome, type Outcome } from '../engine/outcome'
 import { rpcName, shownStatus } from '../engine/testrun'
 import { mdBlock, mdCode, mdText } from './escape'
@@ -22,9 +22,6 @@ function action(c: Check, o: Outcome, j: JobOutcome): string {
     return o.applied && j.changes.some(ch => ch.kind === c.fixedBy) ? 'fixed' : o.applied ? 'already in place' : 'not fixed (nothing written)'
   return '`mode: fix` repairs it'
 }
-
-/** The remedy without its command (the command is in the block below the table). */
-const prose = (c: Check): string => (c.command ? (c.remedy ?? '').replace(c.command, '').replace(/[\s:]+$/, '') : (c.remedy ?? '')).trim()
 
 /** The finding that explains the verdict best: a blocker, then a failed attempt, then drift. */
 function mainCause(o: Outcome): string | undefined {
@@ -121,7 +118,7 @@ export function renderMarkdown(o: Outcome): string {
       // A repaired finding is marked as repaired, so a fixed run's table does not read as a failure.
       for (const c of shown)
         out.push(
-          `| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${mdText(c.found)} | ${mdText(c.expected)} | ${action(c, o, j)}${prose(c) && !wasRepaired(o, j, c) ? `: ${mdText(prose(c))}` : ''} |`
+          `| ${wasRepaired(o, j, c) ? '🔧' : ICON[c.severity]} | ${c.title} | ${mdText(c.found)} | ${mdText(c.expected)} | ${action(c, o, j)}${remedyProse(c) && !wasRepaired(o, j, c) ? `: ${mdText(remedyProse(c))}` : ''} |`
         )
       out.push('')
     }
