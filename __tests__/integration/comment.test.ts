@@ -2,28 +2,19 @@
  * The sticky PR comment, end to end: the bundled action on a pull_request event, against the
  * Google stand-in and a stand-in for GitHub's REST API.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { start, type FakeGithub } from '../../fake-github/server'
+import { writePullRequestEvent } from '../fixtures/github'
 import { commentScope, stickyMarker } from '../../src/action/comment'
 import { act, closeAll, healthy, job, P, R, world } from './world'
 
 const TOKEN = 'ghs_pr_comment_token'
 const PR = 7
 const tmp = mkdtempSync(join(tmpdir(), 'comment-it-'))
-const eventPath = join(tmp, 'event.json')
-// The fields of a pull_request payload the action reads, shaped as GitHub sends them.
-writeFileSync(
-  eventPath,
-  JSON.stringify({
-    action: 'synchronize',
-    number: PR,
-    pull_request: { number: PR, head: { ref: 'feature', repo: { full_name: 'acme/jobs' } }, base: { ref: 'main', repo: { full_name: 'acme/jobs' } } },
-    repository: { name: 'jobs', full_name: 'acme/jobs', owner: { login: 'acme' } }
-  })
-)
+const eventPath = writePullRequestEvent(tmp, PR)
 
 const githubs: FakeGithub[] = []
 afterAll(async () => {

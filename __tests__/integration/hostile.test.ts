@@ -4,11 +4,12 @@
  * injection. The runner log starts no command of theirs, the job summary renders them as text and
  * quotes them in the commands it prints, and the PR comment stays ours alone.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { start, type FakeGithub } from '../../fake-github/server'
+import { writePullRequestEvent } from '../fixtures/github'
 import { commentScope, stickyMarker } from '../../src/action/comment'
 import { block, parseBlocks, rendered, runShell, splitCodeSpans, unsafeHtml, unsafeMarkup } from '../fixtures/markdown'
 import { act, API_URL, closeAll, job, OTHER_SA, P, R, service, world, type Run } from './world'
@@ -22,16 +23,7 @@ const TOUCH = `;$(touch ${PWNED})`
 
 const TOKEN = 'ghs_hostile_token'
 const PR = 9
-const eventPath = join(tmp, 'event.json')
-writeFileSync(
-  eventPath,
-  JSON.stringify({
-    action: 'synchronize',
-    number: PR,
-    pull_request: { number: PR, head: { ref: 'feature', repo: { full_name: 'acme/jobs' } }, base: { ref: 'main', repo: { full_name: 'acme/jobs' } } },
-    repository: { name: 'jobs', full_name: 'acme/jobs', owner: { login: 'acme' } }
-  })
-)
+const eventPath = writePullRequestEvent(tmp, PR)
 
 const githubs: FakeGithub[] = []
 afterAll(async () => {
